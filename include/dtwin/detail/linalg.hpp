@@ -1,0 +1,139 @@
+#pragma once
+// Dense linear algebra that PHATE spends its time in. With DTWIN_HAVE_LAPACK (set by the CMake
+// target dtwin::headers) the big products and the symmetric eigen-solver go to the system
+// BLAS/LAPACK, i.e. multithreaded OpenBLAS; otherwise Eigen's own kernels are used.
+#include <Eigen/Dense>
+
+#include <algorithm>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <type_traits>
+
+#include "dtwin/error.hpp"
+
+#ifdef DTWIN_HAVE_LAPACK
+extern "C" {
+void dgemm_(const char*, const char*, const int*, const int*, const int*, const double*, const double*,
+            const int*, const double*, const int*, const double*, double*, const int*);
+void sgemm_(const char*, const char*, const int*, const int*, const int*, const float*, const float*,
+            const int*, const float*, const int*, const float*, float*, const int*);
+void dsyevd_(const char*, const char*, const int*, double*, const int*, double*, double*, const int*, int*,
+             const int*, int*);
+void ssyevd_(const char*, const char*, const int*, float*, const int*, float*, float*, const int*, int*,
+             const int*, int*);
+}
+#endif
+
+namespace dtwin::detail {
+
+template <typename S>
+using Mat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>;  // column-major
+template <typename S>
+using RowMat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <typename S>
+using Vec = Eigen::Matrix<S, Eigen::Dynamic, 1>;
+
+// C = op(A) * op(B). A and B are contiguous column-major (Mat or Map of one).
+template <typename S, typename DA, typename DB>
+void gemm(const DA& A, bool ta, const DB& B, bool tb, Mat<S>& C) {
+  const int m = static_cast<int>(ta ? A.cols() : A.rows());
+  const int k = static_cast<int>(ta ? A.rows() : A.cols());
+  const int n = static_cast<int>(tb ? B.rows() : B.cols());
+  C.resize(m, n);
+  if (m == 0 || n == 0) return;
+#ifdef DTWIN_HAVE_LAPACK
+  const char a = ta ? 'T' : 'N', b = tb ? 'T' : 'N';
+  const S one = 1, zero = 0;
+  const int lda = std::max<int>(1, static_cast<int>(A.rows()));
+  const int ldb = std::max<int>(1, static_cast<int>(B.rows()));
+  if constexpr (std::is_same_v<S, double>)
+    dgemm_(&a, &b, &m, &n, &k, &one, A.data(), &lda, B.data(), &ldb, &zero, C.data(), &m);
+  else
+    sgemm_(&a, &b, &m, &n, &k, &one, A.data(), &lda, B.data(), &ldb, &zero, C.data(), &m);
+#else
+  (void)k;
+  if (ta && tb) C.noalias() = A.transpose() * B.transpose();
+  else if (ta) C.noalias() = A.transpose() * B;
+  else if (tb) C.noalias() = A * B.transpose();
+  else C.noalias() = A * B;
+#endif
+}
+
+// Eigen-decomposition of a symmetric matrix, eigenvalues ascending. A is overwritten by the
+// eigenvectors (columns) when vectors is true.
+template <typename S>
+void symmetric_eigen(Mat<S>& A, Vec<S>& w, bool vectors) {
+  const int n = static_cast<int>(A.rows());
+  w.resize(n);
+  if (n == 0) return;
+#ifdef DTWIN_HAVE_LAPACK
+  const char jobz = vectors ? 'V' : 'N', uplo = 'L';
+  int info = 0, lwork = -1, liwork = -1, iwq = 0;
+  S wq = 0;
+  auto call = [&](S* work, int* iwork) {
+    if constexpr (std::is_same_v<S, double>)
+      dsyevd_(&jobz, &uplo, &n, A.data(), &n, w.data(), work, &lwork, iwork, &liwork, &info);
+    else
+      ssyevd_(&jobz, &uplo, &n, A.data(), &n, w.data(), work, &lwork, iwork, &liwork, &info);
+  };
+  call(&wq, &iwq);
+  lwork = static_cast<int>(wq) + 1;
+  liwork = std::max(iwq, 1);
+  Vec<S> work(lwork);
+  Eigen::VectorXi iwork(liwork);
+  call(work.data(), iwork.data());
+  if (info != 0)
+    throw RuntimeError("symmetric eigen-solver (LAPACK syevd) failed with info=" + std::to_string(info) +
+                       "; the operator may contain NaN or inf");
+#else
+  Eigen::SelfAdjointEigenSolver<Mat<S>> es(A, vectors ? Eigen::ComputeEigenvectors : Eigen::EigenvaluesOnly);
+  if (es.info() != Eigen::Success) throw RuntimeError("symmetric eigen-solver failed to converge");
+  w = es.eigenvalues();
+  if (vectors) A = es.eigenvectors();
+#endif
+}
+
+// Orthonormal basis of the columns of Y (thin Q of a Householder QR).
+template <typename S>
+Mat<S> orthonormalize(const Mat<S>& Y) {
+  Eigen::HouseholderQR<Mat<S>> qr(Y);
+  Mat<S> Q = Mat<S>::Identity(Y.rows(), Y.cols());
+  Q.applyOnTheLeft(qr.householderQ());
+  return Q;
+}
+
+// Top-k eigenpairs (by magnitude) of a symmetric operator given as a function Y = A * X, by
+// randomized subspace iteration (Halko, Martinsson & Tropp 2011). Vectors in columns of V,
+// values sorted by decreasing magnitude.
+template <typename S, typename Apply>
+void randomized_symmetric_eigs(Eigen::Index n, int k, int oversample, int iters, std::uint64_t seed,
+                               Apply&& apply, Mat<S>& V, Vec<S>& values) {
+  const Eigen::Index p = std::min<Eigen::Index>(n, k + oversample);
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> nd;
+  Mat<S> X(n, p);
+  for (Eigen::Index j = 0; j < p; ++j)
+    for (Eigen::Index i = 0; i < n; ++i) X(i, j) = static_cast<S>(nd(rng));
+  Mat<S> Q = orthonormalize<S>(apply(X));
+  for (int it = 0; it < iters; ++it) Q = orthonormalize<S>(apply(Q));
+  Mat<S> AQ = apply(Q);
+  Mat<S> T;
+  gemm<S>(Q, true, AQ, false, T);
+  T = (T + T.transpose()).eval() * S(0.5);
+  Vec<S> w;
+  symmetric_eigen<S>(T, w, true);
+  std::vector<int> order(w.size());
+  for (int i = 0; i < static_cast<int>(w.size()); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](int a, int b) { return std::abs(w[a]) > std::abs(w[b]); });
+  const int kk = std::min<int>(k, static_cast<int>(order.size()));
+  Mat<S> Tk(T.rows(), kk);
+  values.resize(kk);
+  for (int j = 0; j < kk; ++j) {
+    Tk.col(j) = T.col(order[j]);
+    values[j] = w[order[j]];
+  }
+  gemm<S>(Q, false, Tk, false, V);
+}
+
+}  // namespace dtwin::detail

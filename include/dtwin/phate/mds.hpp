@@ -1,0 +1,149 @@
+#pragma once
+// Multidimensional scaling of PHATE's potential distances: classical MDS for the start, then
+// metric MDS by stochastic gradient descent (Zheng, Pawar & Goodman 2018, the solver official
+// PHATE uses by default) or by SMACOF (de Leeuw's majorisation, sklearn's solver).
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <cstdint>
+#include <numeric>
+#include <random>
+#include <vector>
+
+#include "dtwin/detail/linalg.hpp"
+
+namespace dtwin::phate_detail {
+
+// Classical (Torgerson) MDS of a symmetric distance matrix D (n x n).
+template <typename S>
+detail::Mat<S> classical_mds(const detail::Mat<S>& D, int n_components, std::uint64_t seed) {
+  using detail::Mat;
+  const Eigen::Index n = D.rows();
+  Mat<S> B = D.array().square().matrix();
+  detail::Vec<S> rmean = B.rowwise().mean();
+  const S gmean = rmean.mean();
+  // B = -1/2 J D^2 J, written out since D^2 is symmetric.
+  for (Eigen::Index j = 0; j < n; ++j)
+    for (Eigen::Index i = 0; i < n; ++i) B(i, j) = S(-0.5) * (B(i, j) - rmean[i] - rmean[j] + gmean);
+  Mat<S> V;
+  detail::Vec<S> vals;
+  auto apply = [&](const Mat<S>& X) -> Mat<S> {
+    Mat<S> Y;
+    detail::gemm<S>(B, false, X, false, Y);
+    return Y;
+  };
+  detail::randomized_symmetric_eigs<S>(n, n_components + 1, 10, 6, seed, apply, V, vals);
+  // Largest positive eigenvalues first: the randomized solver orders by magnitude.
+  std::vector<int> order(static_cast<std::size_t>(vals.size()));
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](int a, int b) { return vals[a] > vals[b]; });
+  Mat<S> Y(n, n_components);
+  for (int c = 0; c < n_components; ++c) {
+    const int o = order[std::min<std::size_t>(c, order.size() - 1)];
+    Y.col(c) = V.col(o) * std::sqrt(std::max(vals[o], S(0)));
+  }
+  return Y;
+}
+
+struct SgdMdsOptions {
+  int t_max = 30;       // epochs
+  double eps = 0.1;     // final step size as a share of the smallest weight's natural step
+  double delta = 0.03;  // stop when no point moved more than delta * the smallest distance
+};
+
+// Metric MDS by SGD over all pairs, starting at Y (n x c, updated in place).
+template <typename S>
+void sgd_mds(const detail::Mat<S>& D, detail::Mat<S>& Y, std::uint64_t seed, const SgdMdsOptions& opt = {}) {
+  const Eigen::Index n = D.rows();
+  const int c = static_cast<int>(Y.cols());
+  if (n < 2) return;
+  struct Pair { std::uint32_t i, j; float d; };
+  std::vector<Pair> pairs;
+  pairs.reserve(static_cast<std::size_t>(n) * (n - 1) / 2);
+  double dmin = std::numeric_limits<double>::infinity(), dmax = 0;
+  for (Eigen::Index j = 1; j < n; ++j)
+    for (Eigen::Index i = 0; i < j; ++i) {
+      const double d = D(i, j);
+      if (!(d > 0)) continue;  // duplicates carry no direction
+      pairs.push_back({static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j), static_cast<float>(d)});
+      dmin = std::min(dmin, d);
+      dmax = std::max(dmax, d);
+    }
+  if (pairs.empty()) return;
+  const double eta_max = dmax * dmax;           // 1 / w_min with w = d^-2
+  const double eta_min = opt.eps * dmin * dmin;  // eps / w_max
+  const double lambda = opt.t_max > 1 ? std::log(eta_max / eta_min) / (opt.t_max - 1) : 0.0;
+  std::mt19937_64 rng(seed);
+  // One full shuffle, then per epoch a shuffle of blocks and within blocks: random enough for
+  // SGD and cache friendly, where a full reshuffle per epoch is dominated by memory misses.
+  std::shuffle(pairs.begin(), pairs.end(), rng);
+  const std::size_t block = 8192;
+  const std::size_t nblocks = (pairs.size() + block - 1) / block;
+  std::vector<std::size_t> border(nblocks);
+  std::iota(border.begin(), border.end(), 0);
+  // Row-major copy of Y so a point's coordinates are adjacent.
+  std::vector<double> X(static_cast<std::size_t>(n) * c);
+  for (Eigen::Index i = 0; i < n; ++i)
+    for (int k = 0; k < c; ++k) X[i * c + k] = Y(i, k);
+  const double stop = opt.delta * dmin;
+  for (int t = 0; t < opt.t_max; ++t) {
+    const double eta = eta_max * std::exp(-lambda * t);
+    std::shuffle(border.begin(), border.end(), rng);
+    double max_move = 0;
+    for (std::size_t b : border) {
+      auto first = pairs.begin() + static_cast<std::ptrdiff_t>(b * block);
+      auto last = pairs.begin() + static_cast<std::ptrdiff_t>(std::min(pairs.size(), (b + 1) * block));
+      std::shuffle(first, last, rng);
+      for (auto it = first; it != last; ++it) {
+        double* xi = &X[it->i * static_cast<std::size_t>(c)];
+        double* xj = &X[it->j * static_cast<std::size_t>(c)];
+        const double d = it->d;
+        const double mu = std::min(eta / (d * d), 1.0);
+        double diff[8];
+        double mag2 = 0;
+        for (int k = 0; k < c; ++k) { diff[k] = xi[k] - xj[k]; mag2 += diff[k] * diff[k]; }
+        const double mag = std::sqrt(mag2);
+        if (mag == 0) continue;
+        const double r = mu * (mag - d) / (2 * mag);
+        for (int k = 0; k < c; ++k) { xi[k] -= r * diff[k]; xj[k] += r * diff[k]; }
+        max_move = std::max(max_move, std::abs(r) * mag);
+      }
+    }
+    if (max_move < stop) break;
+  }
+  for (Eigen::Index i = 0; i < n; ++i)
+    for (int k = 0; k < c; ++k) Y(i, k) = static_cast<S>(X[i * c + k]);
+}
+
+// Metric MDS by SMACOF (Guttman transform with unit weights), from Y (updated in place).
+template <typename S>
+void smacof_mds(const detail::Mat<S>& D, detail::Mat<S>& Y, int max_iter = 300, double tol = 1e-3) {
+  const Eigen::Index n = D.rows();
+  const int c = static_cast<int>(Y.cols());
+  detail::Mat<double> X = Y.template cast<double>();
+  double prev = std::numeric_limits<double>::infinity();
+  for (int it = 0; it < max_iter; ++it) {
+    detail::Mat<double> Xn = detail::Mat<double>::Zero(n, c);
+    double stress = 0;
+#pragma omp parallel for schedule(static) reduction(+ : stress)
+    for (Eigen::Index i = 0; i < n; ++i) {
+      double bii = 0;
+      for (Eigen::Index j = 0; j < n; ++j) {
+        if (j == i) continue;
+        const double dij = (X.row(i) - X.row(j)).norm();
+        const double delta = D(i, j);
+        stress += 0.5 * (dij - delta) * (dij - delta);
+        const double b = dij > 0 ? -delta / dij : 0.0;
+        bii -= b;
+        Xn.row(i) += b * X.row(j);
+      }
+      Xn.row(i) += bii * X.row(i);
+    }
+    X = Xn / static_cast<double>(n);
+    if (prev - stress < tol * prev) break;
+    prev = stress;
+  }
+  Y = X.cast<S>();
+}
+
+}  // namespace dtwin::phate_detail

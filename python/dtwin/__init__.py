@@ -1,0 +1,10 @@
+"""dtwin: digital twins of refinery equipment and virtual process data for soft sensors.
+
+Start with :class:`dtwin.Phate` (a PHATE embedding with the official package's parameters)
+and :func:`dtwin.show_config` (versions, BLAS and threads in use).
+"""
+from ._core import __version__, get_num_threads, set_num_threads
+from ._config import show_config
+from .phate import Phate
+
+__all__ = ["__version__", "Phate", "show_config", "set_num_threads", "get_num_threads"]

@@ -1,0 +1,221 @@
+#include <gtest/gtest.h>
+
+#include <dtwin/phate.hpp>
+
+#include "test_util.hpp"
+
+using dtwin::Phate;
+using dtwin::PhateParams;
+using dtwin_test::RowMat;
+
+namespace {
+
+PhateParams seeded(int seed = 0) {
+  PhateParams p;
+  p.random_state = seed;
+  return p;
+}
+
+}  // namespace
+
+// Three points on a line, 0, 1 and 3, knn = 1, decay = 2: every affinity by hand.
+TEST(PhateKernel, KnownValuesOnALine) {
+  RowMat X(3, 1);
+  X << 0, 1, 3;
+  dtwin::detail::NeighborIndex<double> index(X.data(), 3, 1);
+  auto K = dtwin::phate_detail::symmetric_kernel(dtwin::phate_detail::affinity_rows<double>(index, X.data(), 3, 2, 2.0, 1e-4));
+  Eigen::MatrixXd D(K);
+  // bandwidths: 1, 1, 2 (distance to the nearest other point)
+  const double k01 = std::exp(-1.0);
+  const double k02 = (std::exp(-9.0) + std::exp(-2.25)) / 2;  // 3/1 and 3/2, squared
+  const double k12 = (std::exp(-4.0) + std::exp(-1.0)) / 2;   // 2/1 and 2/2
+  EXPECT_NEAR(D(0, 0), 1.0, 1e-12);
+  EXPECT_NEAR(D(0, 1), k01, 1e-12);
+  EXPECT_NEAR(D(0, 2), k02, 1e-12);
+  EXPECT_NEAR(D(1, 2), k12, 1e-12);
+  EXPECT_NEAR(D(2, 1), k12, 1e-12);
+  auto P = dtwin::phate_detail::row_normalized<double>(K);
+  for (int i = 0; i < 3; ++i) EXPECT_NEAR(P.row(i).sum(), 1.0, 1e-12);
+}
+
+TEST(PhateKernel, ThresholdDropsSmallAffinities) {
+  RowMat X(3, 1);
+  X << 0, 1, 3;
+  dtwin::detail::NeighborIndex<double> index(X.data(), 3, 1);
+  // exp(-9) = 1.2e-4 survives thresh 1e-4 but not 1e-3.
+  auto K = dtwin::phate_detail::affinity_rows<double>(index, X.data(), 3, 2, 2.0, 1e-3);
+  EXPECT_EQ(Eigen::MatrixXd(K)(0, 2), 0.0);
+}
+
+TEST(PhateEntropy, KnownSpectra) {
+  auto h = dtwin::phate_detail::von_neumann_entropy({1.0, 1.0}, 3);
+  ASSERT_EQ(h.size(), 3u);
+  for (double v : h) EXPECT_NEAR(v, std::log(2.0), 1e-9);
+  auto h2 = dtwin::phate_detail::von_neumann_entropy({1.0, 0.5}, 2);
+  const double p = 1 / 1.5, q = 0.5 / 1.5;
+  EXPECT_NEAR(h2[0], -(p * std::log(p) + q * std::log(q)), 1e-9);
+  const double p2 = 1 / 1.25, q2 = 0.25 / 1.25;  // squared spectrum
+  EXPECT_NEAR(h2[1], -(p2 * std::log(p2) + q2 * std::log(q2)), 1e-9);
+}
+
+TEST(PhateEntropy, KneeOfTwoLines) {
+  std::vector<double> y;
+  for (int x = 0; x < 100; ++x) y.push_back(x < 20 ? 10.0 - 0.4 * x : 2.0 - 0.01 * (x - 20));
+  const int knee = dtwin::phate_detail::find_knee(y);
+  EXPECT_GE(knee, 19);
+  EXPECT_LE(knee, 21);
+}
+
+TEST(Phate, DeterministicForASeed) {
+  RowMat X = dtwin_test::swiss_roll(400, 0.3, 1);
+  Phate<double> a(seeded(3)), b(seeded(3));
+  RowMat Ya = a.fit_transform(X), Yb = b.fit_transform(X);
+  EXPECT_EQ(Ya, Yb);
+  EXPECT_EQ(a.optimal_t(), b.optimal_t());
+}
+
+TEST(Phate, InvariantToRowPermutation) {
+  RowMat X = dtwin_test::swiss_roll(500, 0.3, 2);
+  std::vector<int> perm(500);
+  std::iota(perm.begin(), perm.end(), 0);
+  std::mt19937 rng(5);
+  std::shuffle(perm.begin(), perm.end(), rng);
+  RowMat Xp(500, 3);
+  for (int i = 0; i < 500; ++i) Xp.row(i) = X.row(perm[i]);
+  Phate<double> a(seeded()), b(seeded());
+  RowMat Y = a.fit_transform(X), Yp = b.fit_transform(Xp);
+  RowMat Yback(500, 2);
+  for (int i = 0; i < 500; ++i) Yback.row(perm[i]) = Yp.row(i);
+  EXPECT_EQ(a.optimal_t(), b.optimal_t());
+  EXPECT_GT(dtwin_test::distance_spearman(Y, Yback), 0.99);
+}
+
+TEST(Phate, FloatAgreesWithDouble) {
+  RowMat X = dtwin_test::swiss_roll(500, 0.3, 3);
+  Phate<double> d(seeded());
+  Phate<float> f(seeded());
+  RowMat Yd = d.fit_transform(X);
+  Phate<float>::Matrix Yf = f.fit_transform(X.cast<float>());
+  EXPECT_NEAR(d.optimal_t(), f.optimal_t(), 1);
+  EXPECT_GT(dtwin_test::distance_spearman(Yd, Yf), 0.99);
+}
+
+TEST(Phate, SeparatesBlobsThroughLandmarks) {
+  std::vector<int> labels;
+  RowMat X = dtwin_test::blobs(1500, 10, 5, 4, &labels);
+  PhateParams p = seeded();
+  p.n_landmark = 300;
+  Phate<double> ph(p);
+  RowMat Y = ph.fit_transform(X);
+  ASSERT_EQ(ph.clusters().size(), 1500u);
+  int L = 1 + *std::max_element(ph.clusters().begin(), ph.clusters().end());
+  EXPECT_LE(L, 300);
+  EXPECT_GT(L, 100);
+  EXPECT_EQ(ph.state().landmark_embedding.rows(), L);
+  EXPECT_GE(dtwin_test::knn_accuracy(Y, labels), 0.99);
+}
+
+TEST(Phate, TransformPlacesTrainingSamplesNearTheirEmbedding) {
+  std::vector<int> labels;
+  RowMat X = dtwin_test::blobs(600, 5, 3, 6, &labels);
+  Phate<double> ph(seeded());
+  RowMat Y = ph.fit_transform(X);
+  RowMat T = ph.transform(X);
+  ASSERT_EQ(T.rows(), 600);
+  EXPECT_GT(dtwin_test::distance_spearman(Y, T), 0.95);
+  // New samples from the blobs land among their own blob.
+  std::vector<int> new_labels;
+  RowMat Xn = dtwin_test::blobs(60, 5, 3, 6, &new_labels);  // same centres (same seed), new noise below
+  std::mt19937 rng(9);
+  std::normal_distribution<double> g(0, 0.3);
+  for (int i = 0; i < Xn.rows(); ++i)
+    for (int j = 0; j < Xn.cols(); ++j) Xn(i, j) += g(rng);
+  RowMat Yn = ph.transform(Xn);
+  int correct = 0;
+  for (int i = 0; i < Yn.rows(); ++i) {
+    Eigen::Index best = 0;
+    (Y.rowwise() - Yn.row(i)).rowwise().squaredNorm().minCoeff(&best);
+    correct += labels[best] == new_labels[i];
+  }
+  EXPECT_GE(correct, 58);
+}
+
+TEST(Phate, StateRoundTripTransformsIdentically) {
+  RowMat X = dtwin_test::swiss_roll(300, 0.3, 7);
+  Phate<double> ph(seeded());
+  ph.fit(X);
+  auto copy = Phate<double>::from_state(ph.state());
+  RowMat Xn = dtwin_test::swiss_roll(20, 0.3, 8);
+  EXPECT_EQ(ph.transform(Xn), copy.transform(Xn));
+  EXPECT_EQ(copy.optimal_t(), ph.optimal_t());
+}
+
+TEST(Phate, PcaWhenWiderThanNPca) {
+  std::vector<int> labels;
+  RowMat X = dtwin_test::blobs(400, 30, 4, 10, &labels);
+  PhateParams p = seeded();
+  p.n_pca = 5;
+  Phate<double> ph(p);
+  RowMat Y = ph.fit_transform(X);
+  EXPECT_EQ(ph.state().pca_components.rows(), 30);
+  EXPECT_EQ(ph.state().pca_components.cols(), 5);
+  EXPECT_EQ(ph.state().data.cols(), 5);
+  EXPECT_GE(dtwin_test::knn_accuracy(Y, labels), 0.99);
+  EXPECT_EQ(ph.transform(X.topRows(5)).rows(), 5);
+}
+
+TEST(Phate, GivenTAndGammaAndClassicMds) {
+  RowMat X = dtwin_test::swiss_roll(300, 0.3, 11);
+  for (double gamma : {1.0, 0.0, -1.0}) {
+    PhateParams p = seeded();
+    p.t = 10;
+    p.gamma = gamma;
+    p.mds = "classic";
+    Phate<double> ph(p);
+    RowMat Y = ph.fit_transform(X);
+    EXPECT_EQ(ph.optimal_t(), 10);
+    EXPECT_TRUE(ph.entropy().empty());
+    EXPECT_TRUE(Y.allFinite()) << gamma;
+  }
+  PhateParams p = seeded();
+  p.mds_solver = "sgd";
+  EXPECT_TRUE(Phate<double>(p).fit_transform(X).allFinite());
+}
+
+TEST(PhateErrors, BadInputSaysWhatIsWrong) {
+  Phate<double> ph(seeded());
+  auto expect_msg = [](auto&& f, const std::string& part) {
+    try {
+      f();
+      ADD_FAILURE() << "no exception, expected one mentioning: " << part;
+    } catch (const dtwin::InvalidArgument& e) {
+      EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+    }
+  };
+  expect_msg([&] { ph.fit(RowMat(0, 3)); }, "empty");
+  expect_msg([&] { ph.fit(RowMat::Random(5, 3)); }, "fewer than knn + 1");
+  RowMat nan = RowMat::Random(50, 3);
+  nan(7, 2) = std::numeric_limits<double>::quiet_NaN();
+  expect_msg([&] { ph.fit(nan); }, "row 7, column 2");
+  expect_msg([&] { ph.fit(RowMat::Constant(50, 3, 2.0)); }, "constant");
+  expect_msg([&] { PhateParams p; p.knn = 0; Phate<double> bad(p); }, "knn");
+  expect_msg([&] { PhateParams p; p.gamma = 2; Phate<double> bad(p); }, "gamma");
+  expect_msg([&] { PhateParams p; p.knn_dist = "cosine"; Phate<double> bad(p); }, "knn_dist");
+  EXPECT_THROW(ph.transform(RowMat::Random(3, 3)), dtwin::RuntimeError);
+  ph.fit(dtwin_test::swiss_roll(100, 0.3, 1));
+  expect_msg([&] { ph.transform(RowMat::Random(3, 4)); }, "4 features");
+  // Every dtwin exception is a dtwin::Error.
+  try {
+    ph.transform(RowMat::Random(3, 4));
+  } catch (const dtwin::Error& e) {
+    SUCCEED();
+  }
+}
+
+TEST(PhateErrors, DuplicatedRowsStillEmbed) {
+  RowMat X = dtwin_test::swiss_roll(200, 0.3, 12);
+  RowMat D(400, 3);
+  D << X, X;
+  Phate<double> ph(seeded());
+  EXPECT_TRUE(ph.fit_transform(D).allFinite());
+}
