@@ -26,7 +26,7 @@ std::string blas_description() {
   std::string s = cfg();
   if (auto nt = reinterpret_cast<threads_fn>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads")))
     s += ", threads=" + std::to_string(nt());
-  return "OpenBLAS " + s;
+  return s;  // openblas_get_config() starts with "OpenBLAS <version>"
 }
 
 std::string blas_library_path() {

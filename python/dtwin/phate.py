@@ -181,7 +181,7 @@ class Phate(BaseEstimator):
 
         self._check_fitted()
         if ax is None:
-            _, ax = plt.subplots(figsize=(5, 4.5))
+            _, ax = plt.subplots(figsize=(5.5, 4.5), layout="constrained")
         Y = self.embedding_
         sc = ax.scatter(Y[:, 0], Y[:, 1] if Y.shape[1] > 1 else np.zeros(len(Y)), c=c, s=scatter_kwargs.pop("s", 6),
                         **scatter_kwargs)
@@ -200,7 +200,7 @@ class Phate(BaseEstimator):
         if self.entropy_ is None:
             raise RuntimeError('entropy_ is only computed when t="auto"')
         if ax is None:
-            _, ax = plt.subplots(figsize=(5, 3.5))
+            _, ax = plt.subplots(figsize=(5, 3.5), layout="constrained")
         ts = np.arange(1, len(self.entropy_) + 1)
         ax.plot(ts, self.entropy_)
         ax.axvline(self.optimal_t_, color="red", linestyle="--", label=f"t = {self.optimal_t_}")

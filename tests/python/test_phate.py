@@ -1,0 +1,170 @@
+import pickle
+import threading
+
+import numpy as np
+import pytest
+
+import dtwin
+from conftest import swiss_roll
+
+
+def test_imports_from_the_installed_package():
+    # The tests must exercise the pip-installed package, not the source tree.
+    assert "site-packages" in dtwin.__file__ or "dist-packages" in dtwin.__file__
+
+
+def test_fit_transform_shapes_and_attributes():
+    X, _ = swiss_roll(400)
+    ph = dtwin.Phate(random_state=0)
+    Y = ph.fit_transform(X)
+    assert Y.shape == (400, 2) and Y.dtype == np.float64
+    assert ph.embedding_ is Y or np.array_equal(ph.embedding_, Y)
+    assert 1 <= ph.optimal_t_ < 100
+    assert ph.entropy_.shape == (100,)
+    assert ph.diff_potential_.shape == (400, 400)
+    assert ph.clusters_ is None and ph.landmark_embedding_ is None
+    assert ph.n_features_in_ == 3 and ph.seed_ == 0
+
+
+def test_embedding_follows_the_roll():
+    X, t = swiss_roll(600, seed=1)
+    Y = dtwin.Phate(random_state=0).fit_transform(X)
+    # Neighbours in the embedding are neighbours along the roll: PHATE unrolls it.
+    d = ((Y[:, None, :] - Y[None, :, :]) ** 2).sum(-1)
+    np.fill_diagonal(d, np.inf)
+    nn = np.argsort(d, axis=1)[:, :5]
+    assert np.abs(t[nn] - t[:, None]).mean() < 0.05 * np.ptp(t)
+
+
+def test_same_seed_same_result_and_float32():
+    X, _ = swiss_roll(300, seed=2)
+    a = dtwin.Phate(random_state=4).fit_transform(X)
+    b = dtwin.Phate(random_state=4).fit_transform(X)
+    assert np.array_equal(a, b)
+    f = dtwin.Phate(random_state=4).fit_transform(X.astype(np.float32))
+    assert f.dtype == np.float32
+
+
+def test_any_memory_order_and_integer_input():
+    X, _ = swiss_roll(300, seed=3)
+    a = dtwin.Phate(random_state=0).fit_transform(X)
+    b = dtwin.Phate(random_state=0).fit_transform(np.asfortranarray(X))
+    assert np.array_equal(a, b)
+    strided = np.repeat(X, 2, axis=1)[:, ::2]  # non-contiguous view
+    assert np.array_equal(dtwin.Phate(random_state=0).fit_transform(strided), a)
+    Xi = np.round(X * 100).astype(np.int64)
+    assert dtwin.Phate(random_state=0).fit_transform(Xi).shape == (300, 2)
+
+
+def test_transform_new_samples():
+    X, _ = swiss_roll(500, seed=5)
+    ph = dtwin.Phate(random_state=0).fit(X)
+    assert ph.transform() is ph.embedding_
+    Y = ph.transform(X[:50] + 0.01)
+    # Nearly the same samples land near their fitted positions.
+    err = np.linalg.norm(Y - ph.embedding_[:50], axis=1).mean()
+    scale = np.ptp(ph.embedding_, axis=0).max()
+    assert err < 0.05 * scale
+
+
+def test_landmarks_and_params():
+    X, _ = swiss_roll(1500, seed=6)
+    ph = dtwin.Phate(n_landmark=300, random_state=0, n_jobs=2)
+    ph.fit(X)
+    assert ph.clusters_.shape == (1500,)
+    assert ph.landmark_embedding_.shape[0] == ph.clusters_.max() + 1
+    assert ph.get_params()["n_landmark"] == 300
+    ph.set_params(t=7, n_landmark=None)
+    ph.fit(X[:500])
+    assert ph.optimal_t_ == 7 and ph.clusters_ is None
+    assert "n_landmark=None" in repr(ph)
+
+
+def test_pickle_round_trip_transforms_identically():
+    X, _ = swiss_roll(300, seed=7)
+    ph = dtwin.Phate(random_state=0).fit(X)
+    back = pickle.loads(pickle.dumps(ph))
+    Xn = X[:10] + 0.05
+    assert np.array_equal(ph.transform(Xn), back.transform(Xn))
+    assert back.optimal_t_ == ph.optimal_t_
+
+
+def test_transform_from_threads_matches_serial():
+    X, _ = swiss_roll(400, seed=8)
+    ph = dtwin.Phate(random_state=0).fit(X)
+    queries = [X[i::4] + 0.02 for i in range(4)]
+    serial = [ph.transform(q) for q in queries]
+    out = [None] * 4
+
+    def work(i):
+        out[i] = ph.transform(queries[i])
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    for a, b in zip(serial, out):
+        assert np.array_equal(a, b)
+
+
+def test_verbose_reports_stages(capsys):
+    X, _ = swiss_roll(200, seed=9)
+    dtwin.Phate(random_state=0, verbose=1).fit(X)
+    err = capsys.readouterr().err
+    for stage in ("kernel", "potential", "mds"):
+        assert f"Phate: {stage}" in err
+
+
+@pytest.mark.parametrize("bad,msg", [
+    (np.zeros((0, 3)), "empty"),
+    (np.random.rand(4, 3), r"fewer than knn \+ 1"),
+    (np.ones((50, 3)), "constant"),
+    (np.random.rand(50), "2-D"),
+    (np.random.rand(5, 5, 5), "2-D"),
+    (np.array([["a", "b"]] * 20, dtype=object), "numeric"),
+])
+def test_bad_input_raises_value_error(bad, msg):
+    with pytest.raises(ValueError, match=msg):
+        dtwin.Phate().fit(bad)
+
+
+def test_nan_and_inf_named():
+    X, _ = swiss_roll(100)
+    X[3, 1] = np.nan
+    with pytest.raises(ValueError, match="row 3, column 1"):
+        dtwin.Phate().fit(X)
+    X[3, 1] = np.inf
+    with pytest.raises(ValueError, match="NaN or inf"):
+        dtwin.Phate().fit(X)
+
+
+def test_bad_params_and_state():
+    X, _ = swiss_roll(100)
+    for kwargs, msg in [({"knn": 0}, "knn"), ({"t": "soon"}, "t must"), ({"gamma": 3}, "gamma"),
+                        ({"mds_solver": "magic"}, "mds_solver"), ({"knn_dist": "cosine"}, "knn_dist"),
+                        ({"random_state": -1}, "random_state"), ({"knn": 2.5}, "integer")]:
+        with pytest.raises(ValueError, match=msg):
+            dtwin.Phate(**kwargs).fit(X)
+    with pytest.raises(ValueError, match="invalid parameter"):
+        dtwin.Phate().set_params(bogus=1)
+    with pytest.raises(RuntimeError, match="not fitted"):
+        dtwin.Phate().transform(X)
+    ph = dtwin.Phate(random_state=0).fit(X)
+    with pytest.raises(ValueError, match="4 features"):
+        ph.transform(np.random.rand(3, 4))
+
+
+def test_show_config_names_blas_and_threads(capsys):
+    info = dtwin.show_config()
+    out = capsys.readouterr().out
+    assert info["dtwin"] == dtwin.__version__
+    assert "OpenBLAS" in info["blas"], "OpenBLAS must be the BLAS in use (scripts/bootstrap selects it)"
+    assert "openmp_threads" in out and "libtorch" in out
+
+
+def test_sklearn_clone_when_available():
+    sklearn_base = pytest.importorskip("sklearn.base")
+    ph = dtwin.Phate(knn=7, random_state=3)
+    cl = sklearn_base.clone(ph)
+    assert cl.get_params() == ph.get_params()
