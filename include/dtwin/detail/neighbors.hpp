@@ -46,6 +46,52 @@ class NeighborIndex {
   std::size_t size() const { return pts_.n; }
   std::size_t dim() const { return pts_.d; }
 
+  // For each of the m row-major queries, every point within `factor` times the distance to its
+  // k-th nearest point (at least the k nearest), sorted by distance; written to nbr_idx /
+  // nbr_dist per query. The GEMM scan finds them in the same pass as the k nearest; the
+  // kd-tree widens its k until the radius is covered.
+  void within_kth(const S* queries, std::size_t m, std::size_t k, double factor, std::vector<std::vector<int>>& nbr_idx,
+                  std::vector<std::vector<S>>& nbr_dist) const {
+    nbr_idx.assign(m, {});
+    nbr_dist.assign(m, {});
+    k = std::min(k, pts_.n);
+    if (m == 0 || k == 0) return;
+    if (!tree_) {
+      scan(queries, m, k, nullptr, nullptr, factor, &nbr_idx, &nbr_dist);
+      return;
+    }
+    std::vector<std::size_t> todo(m);
+    std::iota(todo.begin(), todo.end(), 0);
+    std::vector<S> radius(m, S(0));
+    std::size_t kk = std::min(pts_.n, factor > 1 ? 2 * k + 2 : k);
+    bool first = true;
+    std::vector<int> idx;
+    std::vector<S> dist, qbuf;
+    while (!todo.empty()) {
+      qbuf.resize(todo.size() * pts_.d);
+      for (std::size_t r = 0; r < todo.size(); ++r)
+        std::copy(queries + todo[r] * pts_.d, queries + (todo[r] + 1) * pts_.d, qbuf.begin() + r * pts_.d);
+      knn(qbuf.data(), todo.size(), kk, idx, dist);
+      std::vector<std::size_t> again;
+      for (std::size_t r = 0; r < todo.size(); ++r) {
+        const std::size_t q = todo[r];
+        const S* dr = dist.data() + r * kk;
+        if (first) radius[q] = static_cast<S>(dr[k - 1] * factor);
+        if (kk < pts_.n && dr[kk - 1] <= radius[q] && factor > 1) {
+          again.push_back(q);
+          continue;
+        }
+        for (std::size_t j = 0; j < kk && (j < k || dr[j] <= radius[q]); ++j) {
+          nbr_idx[q].push_back(idx[r * kk + j]);
+          nbr_dist[q].push_back(dr[j]);
+        }
+      }
+      todo.swap(again);
+      first = false;
+      kk = std::min(pts_.n, 2 * kk);
+    }
+  }
+
   // For each of the m row-major queries, the k nearest points (k <= size()), sorted by distance.
   // idx and dist are m*k, row by row; distances are Euclidean (not squared).
   void knn(const S* queries, std::size_t m, std::size_t k, std::vector<int>& idx, std::vector<S>& dist) const {
@@ -64,7 +110,7 @@ class NeighborIndex {
         }
       }
     } else {
-      scan(queries, m, k, idx, dist);
+      scan(queries, m, k, &idx, &dist, 0.0, nullptr, nullptr);
     }
   }
 
@@ -72,11 +118,14 @@ class NeighborIndex {
   using Tree = nanoflann::KDTreeSingleIndexAdaptor<nanoflann::L2_Simple_Adaptor<S, RowMajorPoints<S>>,
                                                    RowMajorPoints<S>, -1, std::size_t>;
 
-  void scan(const S* queries, std::size_t m, std::size_t k, std::vector<int>& idx, std::vector<S>& dist) const {
+  // Exact scan by blocks of queries: inner products by GEMM, then per query the k best through
+  // a bounded heap, and (when nbr_idx is given) everything within factor x the k-th distance.
+  void scan(const S* queries, std::size_t m, std::size_t k, std::vector<int>* idx, std::vector<S>* dist, double factor,
+            std::vector<std::vector<int>>* nbr_idx, std::vector<std::vector<S>>* nbr_dist) const {
     const std::size_t n = pts_.n, d = pts_.d;
     // Points as a d x n column-major matrix is the same memory as the row-major n x d input.
     Eigen::Map<const Mat<S>> P(pts_.data, d, n);
-    const std::size_t block = 64;
+    const std::size_t block = 256;
     for (std::size_t q0 = 0; q0 < m; q0 += block) {
       const std::size_t b = std::min(block, m - q0);
       Mat<S> Q = Eigen::Map<const Mat<S>>(queries + q0 * d, d, b);
@@ -85,13 +134,46 @@ class NeighborIndex {
 #pragma omp parallel for schedule(static)
       for (long long j = 0; j < static_cast<long long>(b); ++j) {
         const S qn = Q.col(j).squaredNorm();
-        std::vector<std::pair<S, int>> cand(n);
-        for (std::size_t i = 0; i < n; ++i)
-          cand[i] = {std::max(S(0), norms_[i] + qn - 2 * G(i, j)), static_cast<int>(i)};
-        std::partial_sort(cand.begin(), cand.begin() + k, cand.end());
-        for (std::size_t t = 0; t < k; ++t) {
-          idx[(q0 + j) * k + t] = cand[t].second;
-          dist[(q0 + j) * k + t] = std::sqrt(cand[t].first);
+        // Bounded max-heap of the k best: most points fail the first comparison.
+        std::vector<std::pair<S, int>> heap;
+        heap.reserve(k + 1);
+        const S* g = G.data() + j * n;
+        for (std::size_t i = 0; i < n; ++i) {
+          const S d2 = std::max(S(0), norms_[i] + qn - 2 * g[i]);
+          if (heap.size() < k) {
+            heap.emplace_back(d2, static_cast<int>(i));
+            std::push_heap(heap.begin(), heap.end());
+          } else if (d2 < heap.front().first) {
+            std::pop_heap(heap.begin(), heap.end());
+            heap.back() = {d2, static_cast<int>(i)};
+            std::push_heap(heap.begin(), heap.end());
+          }
+        }
+        std::sort_heap(heap.begin(), heap.end());
+        if (idx) {
+          for (std::size_t t = 0; t < k; ++t) {
+            (*idx)[(q0 + j) * k + t] = heap[t].second;
+            (*dist)[(q0 + j) * k + t] = std::sqrt(heap[t].first);
+          }
+        }
+        if (nbr_idx) {
+          // Every point strictly closer than the k-th is in the heap already; ties are checked.
+          const S kth2 = heap.back().first;
+          const S r2 = static_cast<S>(kth2 * factor * factor);
+          std::vector<std::pair<S, int>> extra;
+          for (std::size_t i = 0; i < n; ++i) {
+            const S d2 = std::max(S(0), norms_[i] + qn - 2 * g[i]);
+            if (d2 > r2 || d2 < kth2) continue;
+            const int ii = static_cast<int>(i);
+            if (d2 == kth2 && std::any_of(heap.begin(), heap.end(), [&](const auto& h) { return h.second == ii; }))
+              continue;
+            extra.emplace_back(d2, ii);
+          }
+          std::sort(extra.begin(), extra.end());
+          auto& oi = (*nbr_idx)[q0 + j];
+          auto& od = (*nbr_dist)[q0 + j];
+          for (auto& h : heap) { oi.push_back(h.second); od.push_back(std::sqrt(h.first)); }
+          for (auto& e : extra) { oi.push_back(e.second); od.push_back(std::sqrt(e.first)); }
         }
       }
     }

@@ -13,56 +13,74 @@
 
 namespace dtwin::phate_detail {
 
-// Lloyd's k-means on the rows of F (n x p, column-major), starting from k distinct random rows.
-// Returns labels in 0..k-1 (some clusters may end up empty).
+// k-means of the rows of F (n x p) into k clusters. Centres are fitted by Lloyd's algorithm on
+// a random subsample of about `fit_rows` rows (as mini-batch k-means in graphtools fits on
+// batches), then every row is assigned once. Distances go through single-precision GEMM:
+// cluster assignment needs no more, and it halves the dominant cost. Some clusters may be empty.
 template <typename S>
-std::vector<int> kmeans(const detail::Mat<S>& F, int k, int max_iter, std::uint64_t seed) {
-  using detail::Mat;
+std::vector<int> kmeans(const detail::Mat<S>& F, int k, int max_iter, Eigen::Index fit_rows, std::uint64_t seed) {
+  using Matf = detail::Mat<float>;
+  using RowMatf = detail::RowMat<float>;
   const Eigen::Index n = F.rows(), p = F.cols();
   std::mt19937_64 rng(seed);
-  std::vector<int> perm(static_cast<std::size_t>(n));
+  std::vector<Eigen::Index> perm(static_cast<std::size_t>(n));
   std::iota(perm.begin(), perm.end(), 0);
-  for (int i = 0; i < k; ++i) {  // partial Fisher-Yates: k distinct rows
+  const Eigen::Index m = std::max<Eigen::Index>(std::min(n, fit_rows), k);
+  for (Eigen::Index i = 0; i < m; ++i) {  // partial Fisher-Yates: m distinct rows
     std::uniform_int_distribution<Eigen::Index> u(i, n - 1);
     std::swap(perm[i], perm[u(rng)]);
   }
-  Mat<S> C(k, p);
-  for (int c = 0; c < k; ++c) C.row(c) = F.row(perm[c]);
+  RowMatf sample(m, p);
+  for (Eigen::Index i = 0; i < m; ++i) sample.row(i) = F.row(perm[i]).template cast<float>();
+  RowMatf C = sample.topRows(k);  // k distinct random rows start the centres
 
-  std::vector<int> label(static_cast<std::size_t>(n), -1);
-  const Eigen::Index block = 4096;
-  for (int it = 0; it < max_iter; ++it) {
-    detail::Vec<S> cnorm = C.rowwise().squaredNorm();
+  // Nearest centre of each row of X (row-major, float).
+  auto assign = [&](const RowMatf& X, std::vector<int>& label) -> std::size_t {
+    const Eigen::Index rows = X.rows(), block = 4096;
+    Eigen::VectorXf cnorm = C.rowwise().squaredNorm();
+    // Row-major X (rows x p) is column-major p x rows; likewise C.
+    Eigen::Map<const Matf> Ct(C.data(), p, k);
     std::size_t changed = 0;
-    for (Eigen::Index r0 = 0; r0 < n; r0 += block) {
-      const Eigen::Index b = std::min(block, n - r0);
-      Mat<S> Fb = F.middleRows(r0, b);
-      Mat<S> G;  // b x k
-      detail::gemm<S>(Fb, false, C, true, G);
+    label.resize(static_cast<std::size_t>(rows), -1);
+    for (Eigen::Index r0 = 0; r0 < rows; r0 += block) {
+      const Eigen::Index b = std::min(block, rows - r0);
+      Eigen::Map<const Matf> Xb(X.data() + r0 * p, p, b);
+      Matf G;  // k x b
+      detail::gemm<float>(Ct, true, Xb, false, G);
       std::size_t ch = 0;
 #pragma omp parallel for schedule(static) reduction(+ : ch)
       for (Eigen::Index i = 0; i < b; ++i) {
+        const float* g = G.data() + i * k;
         int best = 0;
-        S bd = std::numeric_limits<S>::max();
+        float bd = std::numeric_limits<float>::max();
         for (int c = 0; c < k; ++c) {
-          const S dd = cnorm[c] - 2 * G(i, c);
+          const float dd = cnorm[c] - 2 * g[c];
           if (dd < bd) { bd = dd; best = c; }
         }
         if (label[r0 + i] != best) { label[r0 + i] = best; ++ch; }
       }
       changed += ch;
     }
-    // Centroids summed serially so the result does not depend on the thread count.
-    Mat<S> sum = Mat<S>::Zero(k, p);
-    std::vector<Eigen::Index> cnt(k, 0);
-    for (Eigen::Index i = 0; i < n; ++i) {
-      sum.row(label[i]) += F.row(i);
-      ++cnt[label[i]];
+    return changed;
+  };
+
+  std::vector<int> slabel;
+  for (int it = 0; it < max_iter; ++it) {
+    const std::size_t changed = assign(sample, slabel);
+    // Centres summed serially so the result does not depend on the thread count.
+    RowMatf sum = RowMatf::Zero(k, p);
+    std::vector<Eigen::Index> cnt(static_cast<std::size_t>(k), 0);
+    for (Eigen::Index i = 0; i < m; ++i) {
+      sum.row(slabel[i]) += sample.row(i);
+      ++cnt[slabel[i]];
     }
     for (int c = 0; c < k; ++c)
-      if (cnt[c] > 0) C.row(c) = sum.row(c) / static_cast<S>(cnt[c]);
-    if (changed <= static_cast<std::size_t>(n / 1000)) break;
+      if (cnt[c] > 0) C.row(c) = sum.row(c) / static_cast<float>(cnt[c]);
+    if (changed <= static_cast<std::size_t>(m / 1000)) break;
   }
+  RowMatf all = F.template cast<float>();
+  std::vector<int> label;
+  assign(all, label);
   return label;
 }
 
@@ -81,10 +99,11 @@ std::vector<int> spectral_landmarks(const SpMat<S>& K, const detail::Vec<S>& deg
   const int k = static_cast<int>(std::min<Eigen::Index>(n_svd, n));
   Mat<S> V;
   detail::Vec<S> vals;
-  detail::randomized_symmetric_eigs<S>(n, k, 10, 4, seed, apply, V, vals);
+  // Two power iterations suffice to separate the leading subspace for clustering.
+  detail::randomized_symmetric_eigs<S>(n, k, 10, 2, seed, apply, V, vals);
   // The operator applied to the singular vectors, as graphtools clusters diff_op @ V.
   Mat<S> F = degree.cwiseInverse().asDiagonal() * (K * V);
-  std::vector<int> label = kmeans<S>(F, n_landmark, 12, seed + 1);
+  std::vector<int> label = kmeans<S>(F, n_landmark, 10, 10 * static_cast<Eigen::Index>(n_landmark), seed + 1);
   std::vector<int> remap(static_cast<std::size_t>(n_landmark), -1);
   int next = 0;
   for (int& l : label) {

@@ -115,35 +115,45 @@ void sgd_mds(const detail::Mat<S>& D, detail::Mat<S>& Y, std::uint64_t seed, con
     for (int k = 0; k < c; ++k) Y(i, k) = static_cast<S>(X[i * c + k]);
 }
 
-// Metric MDS by SMACOF (Guttman transform with unit weights), from Y (updated in place).
+// Metric MDS by SMACOF (Guttman transform with unit weights), from Y (updated in place). Stops
+// when an iteration lowers the stress by less than tol of it, as sklearn's smacof does.
 template <typename S>
 void smacof_mds(const detail::Mat<S>& D, detail::Mat<S>& Y, int max_iter = 300, double tol = 1e-3) {
   const Eigen::Index n = D.rows();
   const int c = static_cast<int>(Y.cols());
-  detail::Mat<double> X = Y.template cast<double>();
+  // Row-major coordinates and distances: the inner loop walks a row of D and all points.
+  std::vector<double> X(static_cast<std::size_t>(n) * c), Xn(X.size());
+  for (Eigen::Index i = 0; i < n; ++i)
+    for (int k = 0; k < c; ++k) X[i * c + k] = Y(i, k);
+  detail::RowMat<double> Dr = D.template cast<double>();
   double prev = std::numeric_limits<double>::infinity();
   for (int it = 0; it < max_iter; ++it) {
-    detail::Mat<double> Xn = detail::Mat<double>::Zero(n, c);
     double stress = 0;
 #pragma omp parallel for schedule(static) reduction(+ : stress)
     for (Eigen::Index i = 0; i < n; ++i) {
+      const double* xi = &X[i * c];
+      const double* di = Dr.data() + i * n;
+      double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
       double bii = 0;
       for (Eigen::Index j = 0; j < n; ++j) {
-        if (j == i) continue;
-        const double dij = (X.row(i) - X.row(j)).norm();
-        const double delta = D(i, j);
+        const double* xj = &X[j * c];
+        double d2 = 0;
+        for (int k = 0; k < c; ++k) d2 += (xi[k] - xj[k]) * (xi[k] - xj[k]);
+        const double dij = std::sqrt(d2);
+        const double delta = di[j];
         stress += 0.5 * (dij - delta) * (dij - delta);
-        const double b = dij > 0 ? -delta / dij : 0.0;
+        const double b = (dij > 0 && j != i) ? -delta / dij : 0.0;
         bii -= b;
-        Xn.row(i) += b * X.row(j);
+        for (int k = 0; k < c; ++k) acc[k] += b * xj[k];
       }
-      Xn.row(i) += bii * X.row(i);
+      for (int k = 0; k < c; ++k) Xn[i * c + k] = (acc[k] + bii * xi[k]) / static_cast<double>(n);
     }
-    X = Xn / static_cast<double>(n);
+    X.swap(Xn);
     if (prev - stress < tol * prev) break;
     prev = stress;
   }
-  Y = X.cast<S>();
+  for (Eigen::Index i = 0; i < n; ++i)
+    for (int k = 0; k < c; ++k) Y(i, k) = static_cast<S>(X[i * c + k]);
 }
 
 }  // namespace dtwin::phate_detail
