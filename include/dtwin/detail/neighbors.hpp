@@ -46,6 +46,22 @@ class NeighborIndex {
   std::size_t size() const { return pts_.n; }
   std::size_t dim() const { return pts_.d; }
 
+  // The k nearest points of one query, sorted, without the per-batch machinery (for callers
+  // that interleave queries with updates). Returns the number found.
+  std::size_t knn_one(const S* query, std::size_t k, std::size_t* idx, S* dist) const {
+    k = std::min(k, pts_.n);
+    if (tree_) {
+      const std::size_t found = tree_->knnSearch(query, k, idx, dist);
+      for (std::size_t j = 0; j < found; ++j) dist[j] = std::sqrt(std::max(dist[j], S(0)));
+      return found;
+    }
+    std::vector<int> ii;
+    std::vector<S> dd;
+    scan(query, 1, k, &ii, &dd, 0.0, nullptr, nullptr);
+    for (std::size_t j = 0; j < k; ++j) { idx[j] = static_cast<std::size_t>(ii[j]); dist[j] = dd[j]; }
+    return k;
+  }
+
   // For each of the m row-major queries, every point within `factor` times the distance to its
   // k-th nearest point (at least the k nearest), sorted by distance; written to nbr_idx /
   // nbr_dist per query. The GEMM scan finds them in the same pass as the k nearest; the
@@ -134,9 +150,13 @@ class NeighborIndex {
 #pragma omp parallel for schedule(static)
       for (long long j = 0; j < static_cast<long long>(b); ++j) {
         const S qn = Q.col(j).squaredNorm();
-        // Bounded max-heap of the k best: most points fail the first comparison.
-        std::vector<std::pair<S, int>> heap;
+        // Bounded max-heap of the k best: most points fail the first comparison. When the
+        // neighbours within factor x the k-th distance are wanted, points within factor x the
+        // current k-th distance are kept aside in the same pass (that bound only shrinks) and
+        // filtered once the k-th is known.
+        std::vector<std::pair<S, int>> heap, extra;
         heap.reserve(k + 1);
+        const S f2 = static_cast<S>(factor * factor);
         const S* g = G.data() + j * n;
         for (std::size_t i = 0; i < n; ++i) {
           const S d2 = std::max(S(0), norms_[i] + qn - 2 * g[i]);
@@ -145,8 +165,11 @@ class NeighborIndex {
             std::push_heap(heap.begin(), heap.end());
           } else if (d2 < heap.front().first) {
             std::pop_heap(heap.begin(), heap.end());
+            if (nbr_idx) extra.push_back(heap.back());
             heap.back() = {d2, static_cast<int>(i)};
             std::push_heap(heap.begin(), heap.end());
+          } else if (nbr_idx && d2 <= heap.front().first * f2) {
+            extra.emplace_back(d2, static_cast<int>(i));
           }
         }
         std::sort_heap(heap.begin(), heap.end());
@@ -157,18 +180,9 @@ class NeighborIndex {
           }
         }
         if (nbr_idx) {
-          // Every point strictly closer than the k-th is in the heap already; ties are checked.
-          const S kth2 = heap.back().first;
-          const S r2 = static_cast<S>(kth2 * factor * factor);
-          std::vector<std::pair<S, int>> extra;
-          for (std::size_t i = 0; i < n; ++i) {
-            const S d2 = std::max(S(0), norms_[i] + qn - 2 * g[i]);
-            if (d2 > r2 || d2 < kth2) continue;
-            const int ii = static_cast<int>(i);
-            if (d2 == kth2 && std::any_of(heap.begin(), heap.end(), [&](const auto& h) { return h.second == ii; }))
-              continue;
-            extra.emplace_back(d2, ii);
-          }
+          const S r2 = heap.back().first * f2;
+          extra.erase(std::remove_if(extra.begin(), extra.end(), [&](const auto& e) { return e.first > r2; }),
+                      extra.end());
           std::sort(extra.begin(), extra.end());
           auto& oi = (*nbr_idx)[q0 + j];
           auto& od = (*nbr_dist)[q0 + j];
