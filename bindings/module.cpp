@@ -8,6 +8,8 @@ namespace py = pybind11;
 
 void bind_config(py::module_& m);
 void bind_phate(py::module_& m);
+void bind_sparse_generation(py::module_& m);
+void bind_pgan(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "dtwin compiled core (use the dtwin package, not this module directly)";
@@ -22,4 +24,6 @@ PYBIND11_MODULE(_core, m) {
   });
   bind_config(m);
   bind_phate(m);
+  bind_sparse_generation(m);
+  bind_pgan(m);
 }

@@ -5,6 +5,8 @@ and :func:`dtwin.show_config` (versions, BLAS and threads in use).
 """
 from ._core import __version__, get_num_threads, set_num_threads
 from ._config import show_config
+from .pgan import PGan
 from .phate import Phate
+from .sparse_generation import SparseGenerator
 
-__all__ = ["__version__", "Phate", "show_config", "set_num_threads", "get_num_threads"]
+__all__ = ["__version__", "Phate", "SparseGenerator", "PGan", "show_config", "set_num_threads", "get_num_threads"]
