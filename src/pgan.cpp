@@ -1,7 +1,6 @@
 #include "dtwin/pgan.hpp"
 
 #include <torch/nn.h>
-#include <torch/optim/adam.h>
 #include <torch/csrc/autograd/autograd.h>
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -87,6 +86,100 @@ void check_matrix(const Eigen::Ref<const PGan::Matrix>& M, const char* name) {
   }
 }
 
+// All parameters of a module as views into one flat buffer, their gradients likewise, and Adam
+// on the flat buffers: a handful of tensor operations per step instead of ten per parameter
+// tensor, which is what a small GAN's step time is made of. Same update as torch::optim::Adam
+// (no weight decay, no amsgrad).
+class FlatAdam {
+ public:
+  FlatAdam(torch::nn::Module& m, double lr, double b1, double b2) : lr_(lr), b1_(b1), b2_(b2) {
+    std::int64_t total = 0;
+    for (auto& t : m.parameters()) total += t.numel();
+    p_ = torch::empty({total}, torch::kFloat32);
+    g_ = torch::zeros({total}, torch::kFloat32);
+    m_ = torch::zeros({total}, torch::kFloat32);
+    v_ = torch::zeros({total}, torch::kFloat32);
+    torch::NoGradGuard ng;
+    std::int64_t off = 0;
+    for (auto& t : m.parameters()) {
+      const auto n = t.numel();
+      auto pv = p_.narrow(0, off, n).view(t.sizes());
+      pv.copy_(t);
+      t.set_data(pv);
+      t.mutable_grad() = g_.narrow(0, off, n).view(t.sizes());
+      off += n;
+    }
+  }
+  void zero_grad() { g_.zero_(); }
+  void step() {
+    torch::NoGradGuard ng;
+    ++t_;
+    const double bc1 = 1 - std::pow(b1_, t_), bc2 = 1 - std::pow(b2_, t_);
+    m_.mul_(b1_).add_(g_, 1 - b1_);
+    v_.mul_(b2_).addcmul_(g_, g_, 1 - b2_);
+    auto denom = (v_.sqrt() / std::sqrt(bc2)).add_(1e-8);
+    p_.addcdiv_(m_, denom, -lr_ / bc1);
+  }
+  torch::Tensor& values() { return p_; }
+
+ private:
+  torch::Tensor p_, g_, m_, v_;
+  double lr_, b1_, b2_;
+  int t_ = 0;
+};
+
+// The layers of an MLP built by mlp() with hand-written backward passes: with networks this
+// small, building and walking the autograd graph costs more than the arithmetic, and the
+// default BCE + L1 loss needs only first derivatives. Gradients accumulate into the parameters'
+// .grad views (the flat buffers of FlatAdam).
+class ManualMlp {
+ public:
+  explicit ManualMlp(const torch::nn::Sequential& seq) {
+    for (const auto& child : seq->children()) {
+      if (auto lin = std::dynamic_pointer_cast<torch::nn::LinearImpl>(child)) {
+        layers_.push_back({lin->weight, lin->bias, false});
+      } else if (!layers_.empty()) {
+        layers_.back().act = true;  // LeakyReLU(0.2) after the previous Linear
+      }
+    }
+  }
+  struct Cache {
+    std::vector<torch::Tensor> in, pre;
+  };
+  torch::Tensor forward(const torch::Tensor& x, Cache& c) const {
+    c.in.clear();
+    c.pre.clear();
+    torch::Tensor h = x;
+    for (const auto& l : layers_) {
+      c.in.push_back(h);
+      auto pre = torch::addmm(l.b, h, l.W.t());
+      c.pre.push_back(pre);
+      h = l.act ? torch::leaky_relu(pre, 0.2) : pre;
+    }
+    return h;
+  }
+  // Back-propagates dy; accumulates parameter gradients when `accumulate`; returns d input.
+  torch::Tensor backward(torch::Tensor dy, const Cache& c, bool accumulate, bool need_dx) const {
+    for (std::size_t i = layers_.size(); i-- > 0;) {
+      const auto& l = layers_[i];
+      if (l.act) dy = at::leaky_relu_backward(dy, c.pre[i], 0.2, false);
+      if (accumulate) {
+        l.W.mutable_grad().addmm_(dy.t(), c.in[i]);
+        l.b.mutable_grad().add_(dy.sum(0));
+      }
+      if (i > 0 || need_dx) dy = dy.mm(l.W);
+    }
+    return dy;
+  }
+
+ private:
+  struct Layer {
+    torch::Tensor W, b;
+    bool act;
+  };
+  std::vector<Layer> layers_;
+};
+
 }  // namespace
 
 struct PGan::Impl {
@@ -159,80 +252,102 @@ PGan& PGan::fit(const Eigen::Ref<const Matrix>& Z, const Eigen::Ref<const Matrix
   auto& G = impl_->gen;
   auto& D = impl_->disc;
   const bool wgan = p.loss == "wgan-gp";
-  torch::optim::Adam optG(G->parameters(), torch::optim::AdamOptions(p.lr_generator).betas({p.beta1, p.beta2}));
-  torch::optim::Adam optD(D->parameters(), torch::optim::AdamOptions(p.lr_discriminator).betas({p.beta1, p.beta2}));
+  FlatAdam optG(*G, p.lr_generator, p.beta1, p.beta2);
+  FlatAdam optD(*D, p.lr_discriminator, p.beta1, p.beta2);
   const float real_label = static_cast<float>(1.0 - p.label_smoothing);
+  torch::Tensor d_target = torch::empty({0}), g_target;
+  auto d_params = D->parameters();
+  const ManualMlp gm(G), zm(D->zb), xm(D->xb), hm(D->head);
+  ManualMlp::Cache gc, zc, xc, hc;
+  const std::int64_t bh = p.branch_hidden;
 
   impl_->history.clear();
   double best_val = std::numeric_limits<double>::infinity();
   int since_best = 0;
-  std::vector<torch::Tensor> best_state;
-  auto snapshot = [&] {
-    best_state.clear();
-    for (auto& t : G->parameters()) best_state.push_back(t.detach().clone());
-  };
+  torch::Tensor best_state;
+  auto snapshot = [&] { best_state = optG.values().clone(); };
   impl_->best_epoch = 0;
 
   for (int epoch = 1; epoch <= p.epochs; ++epoch) {
     const auto t0 = std::chrono::steady_clock::now();
     G->train();
     D->train();
+    // Shuffle once per epoch; batches are then contiguous slices.
     auto perm = torch::randperm(ntr, gen_rng, torch::kLong);
-    double sd = 0, sg = 0, sl1 = 0;
-    std::int64_t batches = 0;
+    auto Zs = Ztr.index_select(0, perm), Xs = Xtr.index_select(0, perm);
+    std::vector<torch::Tensor> d_losses, g_losses, l1s;
     for (std::int64_t b0 = 0; b0 < ntr; b0 += bs) {
       const std::int64_t b1 = std::min(ntr, b0 + bs);
       if (b1 - b0 < 2 && b0 > 0) break;  // a lone sample makes a noisy step
-      auto idx = perm.slice(0, b0, b1);
-      auto z = Ztr.index_select(0, idx), x = Xtr.index_select(0, idx);
+      auto z = Zs.slice(0, b0, b1), x = Xs.slice(0, b0, b1);
       const std::int64_t m = z.size(0);
 
-      // Discriminator (critic) step(s).
-      torch::Tensor d_loss;
-      const int d_steps = wgan ? p.n_critic : 1;
-      for (int s = 0; s < d_steps; ++s) {
-        optD.zero_grad();
-        torch::Tensor fake;
-        {
-          torch::NoGradGuard ng;
-          fake = G->forward(z);
-        }
-        auto real_out = D->forward(z, x), fake_out = D->forward(z, fake);
-        if (wgan) {
+      // One generator pass per step: the discriminator learns from it detached, then the
+      // generator is updated through the updated discriminator (as pix2pix does).
+      torch::Tensor d_loss, g_loss, l1;
+      if (wgan) {
+        auto fake = G->forward(z);
+        auto fake_d = fake.detach();
+        for (int s = 0; s < p.n_critic; ++s) {
+          optD.zero_grad();
           auto eps = torch::rand({m, 1}, gen_rng);
-          auto xhat = (eps * x + (1 - eps) * fake).requires_grad_(true);
-          auto out = D->forward(z, xhat);
-          auto grad = torch::autograd::grad({out}, {xhat}, {torch::ones_like(out)}, true, true)[0];
+          auto xhat = (eps * x + (1 - eps) * fake_d).requires_grad_(true);
+          auto hout = D->forward(z, xhat);
+          auto grad = torch::autograd::grad({hout}, {xhat}, {torch::ones_like(hout)}, true, true)[0];
           auto gp = (grad.norm(2, 1) - 1).pow(2).mean();
-          d_loss = fake_out.mean() - real_out.mean() + p.gp_weight * gp;
-        } else {
-          d_loss = torch::binary_cross_entropy_with_logits(real_out, torch::full_like(real_out, real_label)) +
-                   torch::binary_cross_entropy_with_logits(fake_out, torch::zeros_like(fake_out));
+          d_loss = D->forward(z, fake_d).mean() - D->forward(z, x).mean() + p.gp_weight * gp;
+          d_loss.backward();
+          optD.step();
         }
-        d_loss.backward();
+        optG.zero_grad();
+        for (auto& t : d_params) t.set_requires_grad(false);  // their gradients would be discarded
+        l1 = torch::l1_loss(fake, x);
+        g_loss = -D->forward(z, fake).mean() + p.l1_weight * l1;
+        g_loss.backward();
+        for (auto& t : d_params) t.set_requires_grad(true);
+        optG.step();
+      } else {
+        torch::NoGradGuard ng;
+        if (d_target.size(0) != 2 * m) {  // targets are reused while the batch size stays
+          d_target = torch::cat({torch::full({m, 1}, real_label), torch::zeros({m, 1})}, 0);
+          g_target = torch::ones({m, 1});
+        }
+        auto fake = gm.forward(z, gc);
+        // Discriminator: real and fake pairs in one pass; the loss is mean(real) + mean(fake)
+        // BCE, i.e. twice the BCE over both halves, whose gradient is (sigmoid(o) - t) / m.
+        optD.zero_grad();
+        auto zz = torch::cat({z, z}, 0);
+        auto hz = zm.forward(zz, zc), hx = xm.forward(torch::cat({x, fake}, 0), xc);
+        auto out = hm.forward(torch::cat({hz, hx}, 1), hc);
+        d_loss = 2 * torch::binary_cross_entropy_with_logits(out, d_target);
+        auto dh = hm.backward((torch::sigmoid(out) - d_target) / static_cast<double>(m), hc, true, true);
+        zm.backward(dh.narrow(1, 0, bh), zc, true, false);
+        xm.backward(dh.narrow(1, bh, bh), xc, true, false);
         optD.step();
+        // Generator: adversarial BCE against "real" through the updated discriminator, plus L1.
+        optG.zero_grad();
+        hz = zm.forward(z, zc);
+        hx = xm.forward(fake, xc);
+        out = hm.forward(torch::cat({hz, hx}, 1), hc);
+        auto diff = fake - x;
+        l1 = diff.abs().mean();
+        g_loss = torch::binary_cross_entropy_with_logits(out, g_target) + p.l1_weight * l1;
+        dh = hm.backward((torch::sigmoid(out) - 1) / static_cast<double>(m), hc, false, true);
+        auto dfake = xm.backward(dh.narrow(1, bh, bh), xc, false, true);
+        dfake.add_(diff.sign(), p.l1_weight / static_cast<double>(diff.numel()));
+        gm.backward(dfake, gc, true, false);
+        optG.step();
       }
 
-      // Generator step: fool the discriminator and stay close to the paired sample.
-      optG.zero_grad();
-      auto fake = G->forward(z);
-      auto out = D->forward(z, fake);
-      auto adv = wgan ? -out.mean() : torch::binary_cross_entropy_with_logits(out, torch::ones_like(out));
-      auto l1 = torch::l1_loss(fake, x);
-      auto g_loss = adv + p.l1_weight * l1;
-      g_loss.backward();
-      optG.step();
-
-      sd += d_loss.item<double>();
-      sg += g_loss.item<double>();
-      sl1 += l1.item<double>();
-      ++batches;
+      d_losses.push_back(d_loss.detach());
+      g_losses.push_back(g_loss.detach());
+      l1s.push_back(l1.detach());
     }
     PGanEpoch rec;
     rec.epoch = epoch;
-    rec.d_loss = sd / std::max<std::int64_t>(batches, 1);
-    rec.g_loss = sg / std::max<std::int64_t>(batches, 1);
-    rec.l1 = sl1 / std::max<std::int64_t>(batches, 1);
+    rec.d_loss = torch::stack(d_losses).mean().item<double>();
+    rec.g_loss = torch::stack(g_losses).mean().item<double>();
+    rec.l1 = torch::stack(l1s).mean().item<double>();
     bool stop = false;
     if (n_val > 0) {
       torch::NoGradGuard ng;
@@ -257,10 +372,9 @@ PGan& PGan::fit(const Eigen::Ref<const Matrix>& Z, const Eigen::Ref<const Matrix
     if (impl_->progress && !impl_->progress(rec)) break;
     if (stop) break;
   }
-  if (!best_state.empty()) {
+  if (best_state.defined()) {
     torch::NoGradGuard ng;
-    auto params = G->parameters();
-    for (std::size_t i = 0; i < params.size(); ++i) params[i].copy_(best_state[i]);
+    optG.values().copy_(best_state);
   }
   G->eval();
   D->eval();
