@@ -36,6 +36,9 @@ quickstart: python
 
 bench: python
 	$(VENV)/bin/python bench/phate.py
+	$(VENV)/bin/python bench/sparse_generation.py
+	$(VENV)/bin/python bench/pgan.py
+	$(VENV)/bin/python bench/pgan_loss.py
 
 clean:
 	rm -rf _build $(VENV) *.egg-info python/*.egg-info build
