@@ -10,6 +10,7 @@ void bind_config(py::module_& m);
 void bind_phate(py::module_& m);
 void bind_sparse_generation(py::module_& m);
 void bind_pgan(py::module_& m);
+void bind_soft_sensor(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "dtwin compiled core (use the dtwin package, not this module directly)";
@@ -26,4 +27,5 @@ PYBIND11_MODULE(_core, m) {
   bind_phate(m);
   bind_sparse_generation(m);
   bind_pgan(m);
+  bind_soft_sensor(m);
 }

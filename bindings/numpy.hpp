@@ -9,6 +9,7 @@
 #include <string>
 
 #include "dtwin/error.hpp"
+#include "dtwin/pgan.hpp"  // NamedArray
 
 namespace dtwin_py {
 namespace py = pybind11;
@@ -40,6 +41,30 @@ py::array_t<S> to_numpy(RowMat<S>&& m) {
 template <typename S>
 py::array_t<S> to_numpy(const RowMat<S>& m) {
   return to_numpy<S>(RowMat<S>(m));
+}
+
+// Named float32 arrays (model weights) as a dict of numpy arrays, and back.
+inline py::dict named_arrays_to_dict(const std::vector<dtwin::NamedArray>& arrays) {
+  py::dict out;
+  for (const auto& w : arrays) {
+    py::array_t<float> a(w.shape);
+    std::copy(w.values.begin(), w.values.end(), a.mutable_data());
+    out[py::str(w.name)] = a;
+  }
+  return out;
+}
+
+inline std::vector<dtwin::NamedArray> named_arrays_from_dict(const py::dict& d) {
+  std::vector<dtwin::NamedArray> out;
+  for (auto item : d) {
+    auto a = item.second.cast<py::array_t<float, py::array::c_style | py::array::forcecast>>();
+    dtwin::NamedArray w;
+    w.name = item.first.cast<std::string>();
+    for (py::ssize_t k = 0; k < a.ndim(); ++k) w.shape.push_back(a.shape(k));
+    w.values.assign(a.data(), a.data() + a.size());
+    out.push_back(std::move(w));
+  }
+  return out;
 }
 
 }  // namespace dtwin_py

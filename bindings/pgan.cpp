@@ -102,27 +102,10 @@ void bind_pgan(py::module_& m) {
       .def_property_readonly("best_epoch", &dtwin::PGan::best_epoch)
       .def_property_readonly("z_dim", &dtwin::PGan::z_dim)
       .def_property_readonly("x_dim", &dtwin::PGan::x_dim)
-      .def("weights",
-           [](const dtwin::PGan& self) {
-             py::dict out;
-             for (const auto& w : self.weights()) {
-               py::array_t<float> a(w.shape);
-               std::copy(w.values.begin(), w.values.end(), a.mutable_data());
-               out[py::str(w.name)] = a;
-             }
-             return out;
-           })
+      .def("weights", [](const dtwin::PGan& self) { return named_arrays_to_dict(self.weights()); })
       .def_static("from_weights", [](const py::dict& params, int z_dim, int x_dim, const py::dict& weights,
                                      const py::dict& history) {
-        std::vector<dtwin::NamedArray> ws;
-        for (auto item : weights) {
-          auto a = item.second.cast<py::array_t<float, py::array::c_style | py::array::forcecast>>();
-          dtwin::NamedArray w;
-          w.name = item.first.cast<std::string>();
-          for (py::ssize_t k = 0; k < a.ndim(); ++k) w.shape.push_back(a.shape(k));
-          w.values.assign(a.data(), a.data() + a.size());
-          ws.push_back(std::move(w));
-        }
+        auto ws = named_arrays_from_dict(weights);
         return dtwin::PGan::from_weights(pgan_params(params), z_dim, x_dim, ws, history_from(history));
       });
 }

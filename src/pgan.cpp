@@ -11,6 +11,7 @@
 #include <random>
 
 #include "dtwin/error.hpp"
+#include "nn.hpp"
 #include "threads.hpp"
 
 namespace dtwin {
@@ -39,146 +40,18 @@ void PGanParams::validate() const {
 
 namespace {
 
-torch::nn::Sequential mlp(int in, const std::vector<int>& hidden, int out) {
-  torch::nn::Sequential s;
-  int prev = in;
-  for (int h : hidden) {
-    s->push_back(torch::nn::Linear(prev, h));
-    s->push_back(torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(0.2)));
-    prev = h;
-  }
-  if (out > 0) s->push_back(torch::nn::Linear(prev, out));
-  return s;
-}
-
 // Two branches, one for the embedding and one for the sample, fused into a single logit.
 struct DiscriminatorImpl : torch::nn::Module {
   DiscriminatorImpl(int z_dim, int x_dim, const PGanParams& p)
-      : zb(register_module("z_branch", mlp(z_dim, {p.branch_hidden}, 0))),
-        xb(register_module("x_branch", mlp(x_dim, {p.branch_hidden}, 0))),
-        head(register_module("head", mlp(2 * p.branch_hidden, p.discriminator_hidden, 1))) {}
+      : zb(register_module("z_branch", nn::make_mlp(z_dim, {p.branch_hidden}, 0))),
+        xb(register_module("x_branch", nn::make_mlp(x_dim, {p.branch_hidden}, 0))),
+        head(register_module("head", nn::make_mlp(2 * p.branch_hidden, p.discriminator_hidden, 1))) {}
   torch::Tensor forward(const torch::Tensor& z, const torch::Tensor& x) {
     return head->forward(torch::cat({zb->forward(z), xb->forward(x)}, 1));
   }
   torch::nn::Sequential zb, xb, head;
 };
 TORCH_MODULE(Discriminator);
-
-// nn::Linear draws its initial weights from the global generator: seed it under a lock so
-// concurrent constructions stay reproducible.
-std::mutex& init_mutex() {
-  static std::mutex m;
-  return m;
-}
-
-torch::Tensor to_tensor(const Eigen::Ref<const PGan::Matrix>& M) {
-  Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> f = M.cast<float>();
-  return torch::from_blob(f.data(), {f.rows(), f.cols()}, torch::kFloat32).clone();
-}
-
-void check_matrix(const Eigen::Ref<const PGan::Matrix>& M, const char* name) {
-  if (!M.allFinite()) {
-    for (Eigen::Index i = 0; i < M.rows(); ++i)
-      for (Eigen::Index j = 0; j < M.cols(); ++j)
-        if (!std::isfinite(M(i, j)))
-          throw InvalidArgument(std::string("PGan: ") + name + " contains NaN or inf (first at row " + std::to_string(i) +
-                                ", column " + std::to_string(j) + ")");
-  }
-}
-
-// All parameters of a module as views into one flat buffer, their gradients likewise, and Adam
-// on the flat buffers: a handful of tensor operations per step instead of ten per parameter
-// tensor, which is what a small GAN's step time is made of. Same update as torch::optim::Adam
-// (no weight decay, no amsgrad).
-class FlatAdam {
- public:
-  FlatAdam(torch::nn::Module& m, double lr, double b1, double b2) : lr_(lr), b1_(b1), b2_(b2) {
-    std::int64_t total = 0;
-    for (auto& t : m.parameters()) total += t.numel();
-    p_ = torch::empty({total}, torch::kFloat32);
-    g_ = torch::zeros({total}, torch::kFloat32);
-    m_ = torch::zeros({total}, torch::kFloat32);
-    v_ = torch::zeros({total}, torch::kFloat32);
-    torch::NoGradGuard ng;
-    std::int64_t off = 0;
-    for (auto& t : m.parameters()) {
-      const auto n = t.numel();
-      auto pv = p_.narrow(0, off, n).view(t.sizes());
-      pv.copy_(t);
-      t.set_data(pv);
-      t.mutable_grad() = g_.narrow(0, off, n).view(t.sizes());
-      off += n;
-    }
-  }
-  void zero_grad() { g_.zero_(); }
-  void step() {
-    torch::NoGradGuard ng;
-    ++t_;
-    const double bc1 = 1 - std::pow(b1_, t_), bc2 = 1 - std::pow(b2_, t_);
-    m_.mul_(b1_).add_(g_, 1 - b1_);
-    v_.mul_(b2_).addcmul_(g_, g_, 1 - b2_);
-    auto denom = (v_.sqrt() / std::sqrt(bc2)).add_(1e-8);
-    p_.addcdiv_(m_, denom, -lr_ / bc1);
-  }
-  torch::Tensor& values() { return p_; }
-
- private:
-  torch::Tensor p_, g_, m_, v_;
-  double lr_, b1_, b2_;
-  int t_ = 0;
-};
-
-// The layers of an MLP built by mlp() with hand-written backward passes: with networks this
-// small, building and walking the autograd graph costs more than the arithmetic, and the
-// default BCE + L1 loss needs only first derivatives. Gradients accumulate into the parameters'
-// .grad views (the flat buffers of FlatAdam).
-class ManualMlp {
- public:
-  explicit ManualMlp(const torch::nn::Sequential& seq) {
-    for (const auto& child : seq->children()) {
-      if (auto lin = std::dynamic_pointer_cast<torch::nn::LinearImpl>(child)) {
-        layers_.push_back({lin->weight, lin->bias, false});
-      } else if (!layers_.empty()) {
-        layers_.back().act = true;  // LeakyReLU(0.2) after the previous Linear
-      }
-    }
-  }
-  struct Cache {
-    std::vector<torch::Tensor> in, pre;
-  };
-  torch::Tensor forward(const torch::Tensor& x, Cache& c) const {
-    c.in.clear();
-    c.pre.clear();
-    torch::Tensor h = x;
-    for (const auto& l : layers_) {
-      c.in.push_back(h);
-      auto pre = torch::addmm(l.b, h, l.W.t());
-      c.pre.push_back(pre);
-      h = l.act ? torch::leaky_relu(pre, 0.2) : pre;
-    }
-    return h;
-  }
-  // Back-propagates dy; accumulates parameter gradients when `accumulate`; returns d input.
-  torch::Tensor backward(torch::Tensor dy, const Cache& c, bool accumulate, bool need_dx) const {
-    for (std::size_t i = layers_.size(); i-- > 0;) {
-      const auto& l = layers_[i];
-      if (l.act) dy = at::leaky_relu_backward(dy, c.pre[i], 0.2, false);
-      if (accumulate) {
-        l.W.mutable_grad().addmm_(dy.t(), c.in[i]);
-        l.b.mutable_grad().add_(dy.sum(0));
-      }
-      if (i > 0 || need_dx) dy = dy.mm(l.W);
-    }
-    return dy;
-  }
-
- private:
-  struct Layer {
-    torch::Tensor W, b;
-    bool act;
-  };
-  std::vector<Layer> layers_;
-};
 
 }  // namespace
 
@@ -194,9 +67,9 @@ struct PGan::Impl {
   void build(int z_dim, int x_dim, std::uint64_t seed) {
     zd = z_dim;
     xd = x_dim;
-    std::lock_guard<std::mutex> lock(init_mutex());
+    std::lock_guard<std::mutex> lock(nn::init_mutex());
     torch::manual_seed(seed);
-    gen = mlp(z_dim, p.generator_hidden, x_dim);
+    gen = nn::make_mlp(z_dim, p.generator_hidden, x_dim);
     disc = Discriminator(z_dim, x_dim, p);
   }
 };
@@ -224,15 +97,15 @@ PGan& PGan::fit(const Eigen::Ref<const Matrix>& Z, const Eigen::Ref<const Matrix
                           "; pass one embedding row per sample");
   if (Z.cols() < 1 || X.cols() < 1) throw InvalidArgument("PGan: Z and X need at least one column");
   if (Z.rows() < 4) throw InvalidArgument("PGan: need at least 4 samples to train, got " + std::to_string(Z.rows()));
-  check_matrix(Z, "Z");
-  check_matrix(X, "X");
+  nn::check_finite(Z, "PGan", "Z");
+  nn::check_finite(X, "PGan", "X");
   detail::TorchThreads threads(p.n_jobs);
 
   const std::uint64_t seed = p.random_state ? *p.random_state : std::random_device{}();
   impl_->build(static_cast<int>(Z.cols()), static_cast<int>(X.cols()), seed);
   auto gen_rng = at::make_generator<at::CPUGeneratorImpl>(seed + 1);
 
-  torch::Tensor Zt = to_tensor(Z), Xt = to_tensor(X);
+  torch::Tensor Zt = nn::to_tensor(Z), Xt = nn::to_tensor(X);
   const std::int64_t n = Zt.size(0);
   std::int64_t n_val = p.validation_fraction > 0 ? static_cast<std::int64_t>(std::round(n * p.validation_fraction)) : 0;
   if (p.validation_fraction > 0 && (n_val < 1 || n - n_val < 4))
@@ -252,13 +125,13 @@ PGan& PGan::fit(const Eigen::Ref<const Matrix>& Z, const Eigen::Ref<const Matrix
   auto& G = impl_->gen;
   auto& D = impl_->disc;
   const bool wgan = p.loss == "wgan-gp";
-  FlatAdam optG(*G, p.lr_generator, p.beta1, p.beta2);
-  FlatAdam optD(*D, p.lr_discriminator, p.beta1, p.beta2);
+  nn::FlatAdam optG(*G, p.lr_generator, p.beta1, p.beta2);
+  nn::FlatAdam optD(*D, p.lr_discriminator, p.beta1, p.beta2);
   const float real_label = static_cast<float>(1.0 - p.label_smoothing);
   torch::Tensor d_target = torch::empty({0}), g_target;
   auto d_params = D->parameters();
-  const ManualMlp gm(G), zm(D->zb), xm(D->xb), hm(D->head);
-  ManualMlp::Cache gc, zc, xc, hc;
+  const nn::ManualMlp gm(G), zm(D->zb), xm(D->xb), hm(D->head);
+  nn::ManualMlp::Cache gc, zc, xc, hc;
   const std::int64_t bh = p.branch_hidden;
 
   impl_->history.clear();
@@ -386,35 +259,18 @@ PGan::Matrix PGan::generate(const Eigen::Ref<const Matrix>& Z) const {
   if (Z.cols() != impl_->zd)
     throw InvalidArgument("PGan: Z has " + std::to_string(Z.cols()) + " columns but the generator takes " +
                           std::to_string(impl_->zd));
-  check_matrix(Z, "Z");
+  nn::check_finite(Z, "PGan", "Z");
   if (Z.rows() == 0) return Matrix(0, impl_->xd);
   torch::NoGradGuard ng;
   // The eval-mode generator has no state that a forward pass changes, so concurrent calls are safe.
-  auto out = impl_->gen->forward(to_tensor(Z)).contiguous();
-  Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> m(
-      out.data_ptr<float>(), out.size(0), out.size(1));
-  return m.cast<double>();
+  return nn::to_matrix(impl_->gen->forward(nn::to_tensor(Z)));
 }
 
 std::vector<NamedArray> PGan::weights() const {
   if (!is_fitted()) throw RuntimeError("PGan: not fitted yet; nothing to save");
   std::vector<NamedArray> out;
-  auto add = [&](const std::string& prefix, const torch::nn::Module& mod) {
-    for (const auto& item : mod.named_parameters()) {
-      auto t = item.value().detach().cpu().contiguous().to(torch::kFloat32);
-      NamedArray a{prefix + item.key(), t.sizes().vec(), {}};
-      a.values.assign(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
-      out.push_back(std::move(a));
-    }
-    for (const auto& item : mod.named_buffers()) {
-      auto t = item.value().detach().cpu().contiguous().to(torch::kFloat32);
-      NamedArray a{prefix + item.key(), t.sizes().vec(), {}};
-      a.values.assign(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
-      out.push_back(std::move(a));
-    }
-  };
-  add("generator.", *impl_->gen);
-  add("discriminator.", *impl_->disc);
+  nn::export_module("generator.", *impl_->gen, out);
+  nn::export_module("discriminator.", *impl_->disc, out);
   return out;
 }
 
@@ -423,23 +279,8 @@ PGan PGan::from_weights(PGanParams params, int z_dim, int x_dim, const std::vect
   if (z_dim < 1 || x_dim < 1) throw InvalidArgument("PGan: z_dim and x_dim must be >= 1");
   PGan g(std::move(params));
   g.impl_->build(z_dim, x_dim, 0);
-  std::map<std::string, const NamedArray*> by_name;
-  for (const auto& w : weights) by_name[w.name] = &w;
-  torch::NoGradGuard ng;
-  auto load = [&](const std::string& prefix, torch::nn::Module& mod) {
-    auto assign = [&](const std::string& key, torch::Tensor t) {
-      auto it = by_name.find(prefix + key);
-      if (it == by_name.end()) throw InvalidArgument("PGan weights: missing '" + prefix + key + "'");
-      const NamedArray& a = *it->second;
-      if (a.shape != t.sizes().vec() || static_cast<std::int64_t>(a.values.size()) != t.numel())
-        throw InvalidArgument("PGan weights: '" + prefix + key + "' has the wrong shape for these settings");
-      t.copy_(torch::from_blob(const_cast<float*>(a.values.data()), t.sizes(), torch::kFloat32));
-    };
-    for (auto& item : mod.named_parameters()) assign(item.key(), item.value());
-    for (auto& item : mod.named_buffers()) assign(item.key(), item.value());
-  };
-  load("generator.", *g.impl_->gen);
-  load("discriminator.", *g.impl_->disc);
+  nn::import_module("generator.", *g.impl_->gen, weights, "PGan");
+  nn::import_module("discriminator.", *g.impl_->disc, weights, "PGan");
   g.impl_->gen->eval();
   g.impl_->disc->eval();
   g.impl_->history = std::move(history);

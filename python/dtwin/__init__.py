@@ -7,6 +7,7 @@ from ._core import __version__, get_num_threads, set_num_threads
 from ._config import show_config
 from .pgan import PGan
 from .phate import Phate
+from .soft_sensor import SoftSensorMLP
 from .sparse_generation import SparseGenerator
 
-__all__ = ["__version__", "Phate", "SparseGenerator", "PGan", "show_config", "set_num_threads", "get_num_threads"]
+__all__ = ["__version__", "Phate", "SparseGenerator", "PGan", "SoftSensorMLP", "show_config", "set_num_threads", "get_num_threads"]
