@@ -39,6 +39,7 @@ bench: python
 	$(VENV)/bin/python bench/sparse_generation.py
 	$(VENV)/bin/python bench/pgan.py
 	$(VENV)/bin/python bench/pgan_loss.py
+	$(VENV)/bin/python bench/soft_sensor.py
 
 clean:
 	rm -rf _build $(VENV) *.egg-info python/*.egg-info build

@@ -1,0 +1,128 @@
+"""Virtual rows for a samples-by-variables table (dtwin.augment), by any of the methods the
+augmentation benchmark compares. Inputs and targets are columns alike; virtual rows come back
+with the same columns, in the same units."""
+import math
+
+import numpy as np
+
+from ._validation import as_matrix, check_random_state
+
+METHODS = ("noise", "smote", "mtd", "gan", "pgan")
+
+
+def _standardise(X):
+    mean = X.mean(0)
+    std = X.std(0)
+    std = np.where(std > 1e-12 * np.maximum(1.0, np.abs(mean)), std, 1.0)
+    return (X - mean) / std, mean, std
+
+
+def _noise(Xs, n, rng, noise_level=0.1, **_):
+    """Gaussian noise injection: random rows plus N(0, noise_level^2) in standardised units."""
+    rows = rng.randint(0, len(Xs), n)
+    return Xs[rows] + noise_level * rng.randn(n, Xs.shape[1])
+
+
+def _smote(Xs, n, rng, k_neighbors=5, **_):
+    """SMOTE for regression: a point on the segment between a row and one of its k nearest rows
+    (targets interpolated with the inputs)."""
+    k = min(k_neighbors, len(Xs) - 1)
+    sq = (Xs ** 2).sum(1)
+    d2 = sq[:, None] + sq[None, :] - 2 * Xs @ Xs.T
+    np.fill_diagonal(d2, np.inf)
+    nn = np.argsort(d2, axis=1)[:, :k]
+    rows = rng.randint(0, len(Xs), n)
+    partners = nn[rows, rng.randint(0, k, n)]
+    u = rng.rand(n, 1)
+    return Xs[rows] + u * (Xs[partners] - Xs[rows])
+
+
+def _mtd(Xs, n, rng, **_):
+    """Mega-trend diffusion (Li et al. 2007): each variable drawn from a triangular distribution
+    over its diffused domain [L, U] with the mode at the centre of its observed range."""
+    out = np.empty((n, Xs.shape[1]))
+    for j in range(Xs.shape[1]):
+        x = Xs[:, j]
+        lo, hi = x.min(), x.max()
+        cl = 0.5 * (lo + hi)
+        var = x.var(ddof=1) if len(x) > 1 else 0.0
+        nl, nu = max((x < cl).sum(), 1), max((x > cl).sum(), 1)
+        skl, sku = nl / (nl + nu), nu / (nl + nu)
+        spread = -2.0 * math.log(1e-20)
+        L = min(cl - skl * math.sqrt(spread * var / nl), lo)
+        U = max(cl + sku * math.sqrt(spread * var / nu), hi)
+        out[:, j] = rng.triangular(L, cl, U, n) if U > L else cl
+    return out
+
+
+def _gan(Xs, n, rng, seed, epochs=300, noise_dim=4, **_):
+    """A plain GAN on the rows (no embedding): generator from Gaussian noise to a row."""
+    from .pgan import PGan
+
+    Z = rng.randn(len(Xs), noise_dim)
+    gan = PGan(l1_weight=0.0, epochs=epochs, random_state=seed).fit(Z, Xs)
+    return gan.generate(rng.randn(n, noise_dim))
+
+
+def _pgan(Xs, n, rng, seed, target="sparse", n_components=3, epochs=300, l1_weight=10.0, knn=5, **_):
+    """PHATE + sparse-zone virtual features + PGAN."""
+    from .pgan import PGan
+    from .phate import Phate
+    from .sparse_generation import SparseGenerator
+
+    n_components = min(n_components, Xs.shape[1], 8)  # Phate supports up to 8
+    Z = Phate(n_components=n_components, knn=min(knn, len(Xs) - 1), random_state=seed).fit_transform(Xs)
+    Z, _, _ = _standardise(Z)
+    cycles = max(1, math.ceil(n / len(Xs)))
+    gen = SparseGenerator(n_cycles=cycles, target=target, random_state=seed)
+    Zv = gen.generate(Z)
+    if len(Zv) > n:
+        Zv = Zv[rng.choice(len(Zv), n, replace=False)]
+    gan = PGan(epochs=epochs, l1_weight=l1_weight, random_state=seed).fit(Z, Xs)
+    return gan.generate(Zv)
+
+
+_IMPL = {"noise": _noise, "smote": _smote, "mtd": _mtd, "gan": _gan, "pgan": _pgan}
+
+
+def augment(data, method="pgan", n=None, target="sparse", random_state=None, **options):
+    """Virtual rows for `data` (samples x variables, inputs and targets as columns).
+
+    Parameters
+    ----------
+    data : array or pandas DataFrame
+    method : {"pgan", "noise", "smote", "mtd", "gan"}
+        "pgan" is PHATE + sparse-zone virtual features + PGAN; the others are the benchmark's
+        baselines (Gaussian noise injection, SMOTE-style interpolation, mega-trend diffusion,
+        a plain GAN on the rows).
+    n : int, default len(data)
+    target : {"sparse", "all"}, default "sparse" (pgan only; see SparseGenerator)
+    random_state : int or None
+    **options : method options (noise_level, k_neighbors, epochs, n_components, l1_weight, ...)
+
+    Returns an array (or a DataFrame with the same columns when a DataFrame was given).
+    """
+    if method not in _IMPL:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    columns = getattr(data, "columns", None)
+    X = as_matrix(data, "data", dtype=np.float64)
+    if len(X) < 3:
+        raise ValueError(f"need at least 3 rows to augment, got {len(X)}")
+    if not np.isfinite(X).all():
+        raise ValueError("data contains NaN or inf; remove or impute those rows first")
+    n = len(X) if n is None else int(n)
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    seed = check_random_state(random_state)
+    seed = int(np.random.SeedSequence().entropy % (2**31)) if seed is None else seed
+    rng = np.random.RandomState(seed % (2**32))
+    Xs, mean, std = _standardise(X)
+    kwargs = dict(options)
+    if method == "pgan":
+        kwargs["target"] = target
+    V = _IMPL[method](Xs, n, rng, seed=seed, **kwargs) * std + mean
+    if columns is not None:
+        import pandas as pd
+
+        return pd.DataFrame(V, columns=columns)
+    return V

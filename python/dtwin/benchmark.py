@@ -1,0 +1,256 @@
+"""The augmentation benchmark: does training a soft sensor on real + virtual samples beat real
+samples alone, and where? (docs/benchmark.md)
+
+Protocol, for every data set, training fraction and seed: shuffle; hold out a test set (30%,
+at most `max_test` rows); draw the training fraction of all rows from the rest and keep a fifth
+of it as the real validation set for early stopping; make virtual samples from the other four
+fifths with each method; train SoftSensorMLP on real (+ virtual) samples; score on the test
+set and on its sparse-zone quarter (the test samples farthest from the training inputs:
+largest distance to the 5th nearest training sample, in standardised input units).
+"""
+import csv
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .augmentation import augment
+from .soft_sensor import SoftSensorMLP
+
+METHODS = ("none", "noise", "smote", "mtd", "gan", "pgan", "pgan-sparse")
+
+
+# ---- data sets ----------------------------------------------------------------------------
+def friedman1(n=2000, noise=1.0, seed=0):
+    """Friedman #1: y = 10 sin(pi x1 x2) + 20 (x3 - 0.5)^2 + 10 x4 + 5 x5 + noise, 10 inputs."""
+    rng = np.random.RandomState(seed)
+    X = rng.rand(n, 10)
+    y = 10 * np.sin(np.pi * X[:, 0] * X[:, 1]) + 20 * (X[:, 2] - 0.5) ** 2 + 10 * X[:, 3] + 5 * X[:, 4]
+    return X, y + noise * rng.randn(n)
+
+
+def noisy_sinc(n=1000, noise=0.1, seed=0):
+    """y = sinc(x) + noise with two inputs: x and a distractor."""
+    rng = np.random.RandomState(seed)
+    x = rng.uniform(-10, 10, n)
+    X = np.column_stack([x, rng.rand(n)])
+    return X, np.sinc(x / np.pi) + noise * rng.randn(n)
+
+
+def load_shared(name, data_dir):
+    """The real sets of ../shared/data (see their READMEs): sru (target y1, H2S), gas_turbine
+    (NOX), penicillin (P)."""
+    d = Path(data_dir)
+    if name == "sru":
+        A = np.loadtxt(d / "sru" / "SRU_data.txt", skiprows=1)
+        return A[:, :5], A[:, 5]
+    if name == "gas_turbine":
+        with open(d / "gas_turbine" / "gas_turbine_2011_2015.csv") as f:
+            header = next(csv.reader(f))
+        A = np.loadtxt(d / "gas_turbine" / "gas_turbine_2011_2015.csv", delimiter=",", skiprows=1)
+        cols = {h.strip(): i for i, h in enumerate(header)}
+        inputs = [cols[c] for c in ("AT", "AP", "AH", "AFDP", "GTEP", "TIT", "TAT", "TEY", "CDP")]
+        return A[:, inputs], A[:, cols["NOX"]]
+    if name == "penicillin":
+        frames = []
+        for i in range(1, 5):
+            path = d / "penicillin_indpensim" / f"IndPenSim_random_{i}.csv"
+            with open(path) as f:
+                header = next(csv.reader(f))
+            frames.append(np.loadtxt(path, delimiter=",", skiprows=1))
+        A = np.unique(np.vstack(frames), axis=0)
+        names = [h.split("(")[0].strip() for h in header]
+        drop = {"Agitator RPM", "Substrate concentration", "Penicillin concentration"}
+        inputs = [i for i, h in enumerate(names) if h not in drop]
+        return A[:, inputs], A[:, names.index("Penicillin concentration")]
+    raise ValueError(f"unknown shared data set {name!r}")
+
+
+def datasets(data_dir=None):
+    """Built-in sets always; the real ones when `data_dir` (../shared/data) exists."""
+    out = {"friedman1": friedman1(), "noisy_sinc": noisy_sinc()}
+    if data_dir and Path(data_dir).is_dir():
+        for name in ("sru", "gas_turbine", "penicillin"):
+            out[name] = load_shared(name, data_dir)
+    return out
+
+
+# ---- one experiment -------------------------------------------------------------------------
+def _metrics(y, p):
+    err = p - y
+    ss_tot = ((y - y.mean()) ** 2).sum()
+    return {"rmse": float(np.sqrt((err ** 2).mean())), "mae": float(np.abs(err).mean()),
+            "r2": float(1 - (err ** 2).sum() / ss_tot) if ss_tot > 0 else 0.0}
+
+
+def run_one(X, y, fraction, seed, methods=METHODS, n_virtual=1.0, max_test=3000, epochs=300, mlp_options=None):
+    """All methods on one split. Returns a list of records."""
+    rng = np.random.RandomState(seed)
+    n = len(X)
+    perm = rng.permutation(n)
+    n_test = min(int(0.3 * n), max_test)
+    test, rest = perm[:n_test], perm[n_test:]
+    n_train = max(10, int(round(fraction * n)))
+    train = rest[:n_train]
+    n_val = max(2, n_train // 5)
+    val, fit = train[:n_val], train[n_val:]
+    mu, sd = X[fit].mean(0), X[fit].std(0) + 1e-12
+    Xf = (X[fit] - mu) / sd
+    Xt = (X[test] - mu) / sd
+    d2 = (Xt ** 2).sum(1)[:, None] + (Xf ** 2).sum(1)[None, :] - 2 * Xt @ Xf.T
+    kth = np.sqrt(np.maximum(np.sort(d2, axis=1)[:, min(4, len(fit) - 1)], 0))
+    sparse = kth >= np.quantile(kth, 0.75)
+    real = np.column_stack([X[fit], y[fit]])
+    nv = int(round(n_virtual * len(fit)))
+    opts = dict(hidden=(64, 64), epochs=500, patience=30, validation_fraction=0.0)
+    opts.update(mlp_options or {})
+    records = []
+    for method in methods:
+        t0 = time.perf_counter()
+        if method == "none":
+            data = real
+        else:
+            base = "pgan" if method.startswith("pgan") else method
+            kw = {"epochs": epochs} if base in ("gan", "pgan") else {}
+            if base == "pgan":
+                kw["target"] = "sparse" if method == "pgan-sparse" else "all"
+            virtual = augment(real, method=base, n=nv, random_state=seed, **kw)
+            data = np.vstack([real, virtual])
+        t_aug = time.perf_counter() - t0
+        mlp = SoftSensorMLP(random_state=seed, **opts).fit(data[:, :-1], data[:, -1], X[val], y[val])
+        p = mlp.predict(X[test])
+        rec = {"fraction": fraction, "seed": seed, "method": method, "n_train": len(fit), "n_virtual": 0 if method == "none" else nv,
+               "seconds_augment": t_aug}
+        for k, v in _metrics(y[test], p).items():
+            rec[k] = v
+        for k, v in _metrics(y[test][sparse], p[sparse]).items():
+            rec["sparse_" + k] = v
+        records.append(rec)
+    return records
+
+
+def run(sets, fractions=(0.05, 0.1, 0.2), seeds=5, methods=METHODS, n_virtual=1.0, progress=True, **kw):
+    """Every data set x fraction x seed. Returns records with a "dataset" key."""
+    out = []
+    for name, (X, y) in sets.items():
+        for f in fractions:
+            for s in range(seeds):
+                t0 = time.perf_counter()
+                for r in run_one(X, y, f, s, methods=methods, n_virtual=n_virtual, **kw):
+                    r["dataset"] = name
+                    out.append(r)
+                if progress:
+                    print(f"  {name} fraction={f} seed={s}: {time.perf_counter() - t0:.1f} s", flush=True)
+    return out
+
+
+# ---- reporting ------------------------------------------------------------------------------
+def summarize(records):
+    """Mean and std per (dataset, fraction, method), with the RMSE change against "none"."""
+    keys = sorted({(r["dataset"], r["fraction"], r["method"]) for r in records},
+                  key=lambda k: (k[0], k[1], METHODS.index(k[2]) if k[2] in METHODS else 99))
+    rows = []
+    for ds, f, m in keys:
+        sel = [r for r in records if (r["dataset"], r["fraction"], r["method"]) == (ds, f, m)]
+        base = [r for r in records if (r["dataset"], r["fraction"], r["method"]) == (ds, f, "none")]
+        row = {"dataset": ds, "fraction": f, "method": m, "runs": len(sel)}
+        for k in ("rmse", "mae", "r2", "sparse_rmse"):
+            v = np.array([r[k] for r in sel])
+            row[k], row[k + "_std"] = float(v.mean()), float(v.std())
+        if base:
+            # Change of the mean RMSE against real-only training (negative: better).
+            row["rmse_change"] = row["rmse"] / np.mean([r["rmse"] for r in base]) - 1
+            row["sparse_rmse_change"] = row["sparse_rmse"] / np.mean([r["sparse_rmse"] for r in base]) - 1
+        rows.append(row)
+    return rows
+
+
+def markdown(rows):
+    lines = ["| data set | train fraction | method | RMSE | MAE | R^2 | RMSE vs real-only | sparse-zone RMSE | sparse vs real-only |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['dataset']} | {r['fraction']:.0%} | {r['method']} | {r['rmse']:.4g} +- {r['rmse_std']:.2g} | "
+                     f"{r['mae']:.4g} | {r['r2']:.3f} | {r.get('rmse_change', 0):+.1%} | "
+                     f"{r['sparse_rmse']:.4g} +- {r['sparse_rmse_std']:.2g} | {r.get('sparse_rmse_change', 0):+.1%} |")
+    return "\n".join(lines)
+
+
+def overview(rows, fractions=(0.05, 0.1)):
+    """Per method: mean RMSE change at the small fractions, and the number of data sets it wins."""
+    methods = [m for m in METHODS if any(r["method"] == m for r in rows)]
+    sets_ = sorted({r["dataset"] for r in rows})
+    lines = ["| method | mean RMSE change at " + "/".join(f"{f:.0%}" for f in fractions) +
+             " | mean sparse-zone change | data sets where it is best (mean over fractions) |", "|---|---|---|---|"]
+    best = {}
+    for ds in sets_:
+        scores = {m: np.mean([r["rmse"] for r in rows if r["dataset"] == ds and r["method"] == m]) for m in methods}
+        best.setdefault(min(scores, key=scores.get), []).append(ds)
+    for m in methods:
+        sel = [r for r in rows if r["method"] == m and r["fraction"] in fractions]
+        ch = np.mean([r.get("rmse_change", 0) for r in sel]) if sel else float("nan")
+        sch = np.mean([r.get("sparse_rmse_change", 0) for r in sel]) if sel else float("nan")
+        lines.append(f"| {m} | {ch:+.1%} | {sch:+.1%} | {len(best.get(m, []))} ({', '.join(best.get(m, []))}) |")
+    return "\n".join(lines)
+
+
+def plot(rows, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sets_ = sorted({r["dataset"] for r in rows})
+    fig, axes = plt.subplots(1, len(sets_), figsize=(4 * len(sets_), 3.6), layout="constrained", squeeze=False)
+    for ax, ds in zip(axes[0], sets_):
+        for m in METHODS:
+            sel = sorted((r for r in rows if r["dataset"] == ds and r["method"] == m), key=lambda r: r["fraction"])
+            if sel:
+                ax.errorbar([r["fraction"] for r in sel], [r["rmse"] for r in sel], [r["rmse_std"] for r in sel],
+                            label=m, marker="o", capsize=2, linewidth=2.2 if m.startswith("pgan") else 1)
+        ax.set_title(ds)
+        ax.set_xlabel("training fraction")
+        ax.set_ylabel("test RMSE")
+    axes[0][0].legend(fontsize=7)
+    tmp = str(path) + ".tmp.png"
+    fig.savefig(tmp, dpi=100)
+    os.replace(tmp, path)
+    plt.close(fig)
+
+
+def plot_embedding(X, y, path, fraction=0.1, seed=0):
+    """PHATE scatter of real vs PHATE + PGAN virtual samples (the real rows' embedding, the
+    virtual rows placed by transform)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .phate import Phate
+
+    rng = np.random.RandomState(seed)
+    rows = rng.permutation(len(X))[: max(30, int(fraction * len(X)))]
+    real = np.column_stack([X[rows], y[rows]])
+    virtual = augment(real, method="pgan", random_state=seed)
+    mu, sd = real.mean(0), real.std(0) + 1e-12
+    ph = Phate(random_state=seed).fit((real - mu) / sd)
+    Zv = ph.transform((virtual - mu) / sd)
+    fig, ax = plt.subplots(figsize=(5.5, 4.5), layout="constrained")
+    ax.scatter(*ph.embedding_.T, s=10, c="tab:blue", label="real")
+    ax.scatter(*Zv.T, s=10, c="tab:orange", marker="x", label="virtual (PHATE + PGAN)")
+    ax.set_xlabel("PHATE 1")
+    ax.set_ylabel("PHATE 2")
+    ax.legend()
+    tmp = str(path) + ".tmp.png"
+    fig.savefig(tmp, dpi=100)
+    os.replace(tmp, path)
+    plt.close(fig)
+
+
+def write_csv(records, path):
+    tmp = str(path) + ".tmp"
+    with open(tmp, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(records[0].keys()))
+        w.writeheader()
+        w.writerows(records)
+    os.replace(tmp, path)
