@@ -148,9 +148,12 @@ class Phate {
     return *fitted_;
   }
 
+  static std::shared_ptr<const detail::NeighborIndex<Scalar>> make_index(const State& s) {
+    return std::make_shared<detail::NeighborIndex<Scalar>>(s.data.data(), static_cast<std::size_t>(s.data.rows()),
+                                                           static_cast<std::size_t>(s.data.cols()));
+  }
   void install(std::shared_ptr<State> s) {
-    index_ = std::make_shared<detail::NeighborIndex<Scalar>>(s->data.data(), static_cast<std::size_t>(s->data.rows()),
-                                                             static_cast<std::size_t>(s->data.cols()));
+    index_ = make_index(*s);
     fitted_ = std::move(s);
   }
 
@@ -243,9 +246,10 @@ Phate<Scalar>& Phate<Scalar>::fit(const Eigen::Ref<const Matrix>& X) {
   }
   timer.lap("pca");
 
-  install(s);  // builds the neighbour index over s->data
+  // The model is replaced only when fit succeeds: a failure leaves the previous one intact.
+  auto index = make_index(*s);
   SpMat K = phate_detail::symmetric_kernel(phate_detail::affinity_rows<Scalar>(
-      *index_, s->data.data(), static_cast<std::size_t>(n), static_cast<std::size_t>(p.knn) + 1, p.decay, p.thresh));
+      *index, s->data.data(), static_cast<std::size_t>(n), static_cast<std::size_t>(p.knn) + 1, p.decay, p.thresh));
   Vec degree(n);
   for (Eigen::Index i = 0; i < n; ++i) degree[i] = K.row(i).sum();
   timer.lap("kernel");
@@ -348,7 +352,8 @@ Phate<Scalar>& Phate<Scalar>::fit(const Eigen::Ref<const Matrix>& X) {
     s->embedding = Y;
   }
   timer.lap("embedding");
-  fitted_ = s;
+  index_ = std::move(index);
+  fitted_ = std::move(s);
   return *this;
 }
 

@@ -26,3 +26,29 @@ class BaseEstimator:
         defaults = {p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()}
         changed = [f"{k}={v!r}" for k, v in self.get_params().items() if defaults.get(k, object()) != v]
         return f"{type(self).__name__}({', '.join(changed)})"
+
+
+class CoreModel:
+    """Pickling for the estimators backed by a LibTorch model in the C++ core (PGan,
+    SoftSensorMLP): the fitted state travels as the core's named weights and history, and is
+    rebuilt with the core's from_weights. Subclasses set _core_class and define _core_dims(),
+    the two sizes from_weights takes."""
+
+    _core_class = None     # name of the class in dtwin._core
+    _keep_private = ()     # private attributes that belong to the fitted state
+
+    def __getstate__(self):
+        state = {k: v for k, v in self.__dict__.items() if not k.startswith("_") or k in self._keep_private}
+        if hasattr(self, "_core"):
+            state["_fitted"] = (self._core_params_used, *self._core_dims(), self._core.weights(), self.history_)
+        return state
+
+    def __setstate__(self, state):
+        from . import _core
+
+        fitted = state.pop("_fitted", None)
+        self.__dict__.update(state)
+        if fitted is not None:
+            params, a, b, weights, history = fitted
+            core = getattr(_core, self._core_class).from_weights(params, a, b, weights, history)
+            self._set_fitted(core, params)

@@ -42,3 +42,13 @@ def check_random_state(random_state):
     if isinstance(random_state, np.random.Generator):
         return int(random_state.integers(0, 2**63 - 1))
     raise ValueError(f"random_state must be None, an int or a numpy random generator, got {random_state!r}")
+
+
+def check_int_params(params, names):
+    """Turn the named entries of a parameter dict into ints, refusing floats and bools."""
+    for k in names:
+        v = params[k]
+        if isinstance(v, bool) or not isinstance(v, (numbers.Integral, np.integer)):
+            raise ValueError(f"{k} must be an integer, got {v!r}")
+        params[k] = int(v)
+    return params

@@ -2,12 +2,12 @@
 import numpy as np
 
 from . import _core
-from ._base import BaseEstimator
+from ._base import BaseEstimator, CoreModel
 from ._progress import EpochProgress
-from ._validation import as_matrix, check_random_state
+from ._validation import as_matrix, check_int_params, check_random_state
 
 
-class PGan(BaseEstimator):
+class PGan(CoreModel, BaseEstimator):
     """Generator G: embedding -> sample, with a two-branch discriminator on (z, x) pairs.
 
     Loss: adversarial BCE with label smoothing + ``l1_weight`` * L1(G(z), x) (``loss="bce"``),
@@ -18,6 +18,8 @@ class PGan(BaseEstimator):
     history_ : dict of arrays (epoch, d_loss, g_loss, l1, val_l1, seconds)
     best_epoch_ : epoch whose generator was kept
     """
+
+    _core_class = "_PGan"
 
     def __init__(self, generator_hidden=(128, 128), branch_hidden=64, discriminator_hidden=(64,), loss="bce",
                  l1_weight=10.0, label_smoothing=0.1, gp_weight=10.0, n_critic=5, epochs=300, batch_size=64,
@@ -48,11 +50,7 @@ class PGan(BaseEstimator):
         p["generator_hidden"] = [int(h) for h in self.generator_hidden]
         p["discriminator_hidden"] = [int(h) for h in self.discriminator_hidden]
         p["random_state"] = check_random_state(self.random_state)
-        for k in ("branch_hidden", "n_critic", "epochs", "batch_size", "patience", "n_jobs"):
-            if isinstance(p[k], bool) or not isinstance(p[k], (int, np.integer)):
-                raise ValueError(f"{k} must be an integer, got {p[k]!r}")
-            p[k] = int(p[k])
-        return p
+        return check_int_params(p, ("branch_hidden", "n_critic", "epochs", "batch_size", "patience", "n_jobs"))
 
     def fit(self, Z, X):
         """Learn G from embeddings Z (n x z_dim) to scaled samples X (n x x_dim). Returns self."""
@@ -93,19 +91,8 @@ class PGan(BaseEstimator):
         """Named float32 arrays of both networks (for archives)."""
         return self._core.weights()
 
-    def __getstate__(self):
-        state = {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
-        if hasattr(self, "_core"):
-            state["_fitted"] = (self._core_params_used, self._core.z_dim, self._core.x_dim, self._core.weights(),
-                                self.history_)
-        return state
-
-    def __setstate__(self, state):
-        fitted = state.pop("_fitted", None)
-        self.__dict__.update(state)
-        if fitted is not None:
-            params, zd, xd, weights, history = fitted
-            self._set_fitted(_core._PGan.from_weights(params, zd, xd, weights, history), params)
+    def _core_dims(self):
+        return self._core.z_dim, self._core.x_dim
 
     def plot_history(self, ax=None):
         """Losses per epoch (needs matplotlib)."""

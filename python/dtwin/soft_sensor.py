@@ -2,9 +2,9 @@
 import numpy as np
 
 from . import _core
-from ._base import BaseEstimator
+from ._base import BaseEstimator, CoreModel
 from ._progress import EpochProgress
-from ._validation import as_matrix, check_random_state
+from ._validation import as_matrix, check_int_params, check_random_state
 
 
 def _as_targets(y, name="y"):
@@ -15,7 +15,7 @@ def _as_targets(y, name="y"):
     return as_matrix(arr, name, dtype=np.float64), one_d
 
 
-class SoftSensorMLP(BaseEstimator):
+class SoftSensorMLP(CoreModel, BaseEstimator):
     """Soft sensor: inputs -> one or several quality variables.
 
     Inputs and targets are standardised inside (the scalers are part of the model); MSE loss on
@@ -31,6 +31,8 @@ class SoftSensorMLP(BaseEstimator):
     """
 
     _estimator_type = "regressor"
+    _core_class = "_SoftSensorMLP"
+    _keep_private = ("_one_d",)
 
     def __init__(self, hidden=(64, 64), activation="relu", dropout=0.0, weight_decay=1e-4, lr=1e-3, epochs=500,
                  batch_size=32, validation_fraction=0.15, patience=40, random_state=None, n_jobs=1, verbose=0):
@@ -51,10 +53,7 @@ class SoftSensorMLP(BaseEstimator):
         p = {k: v for k, v in self.get_params().items() if k != "verbose"}
         p["hidden"] = [int(h) for h in self.hidden]
         p["random_state"] = check_random_state(self.random_state)
-        for k in ("epochs", "batch_size", "patience", "n_jobs"):
-            if isinstance(p[k], bool) or not isinstance(p[k], (int, np.integer)):
-                raise ValueError(f"{k} must be an integer, got {p[k]!r}")
-            p[k] = int(p[k])
+        check_int_params(p, ("epochs", "batch_size", "patience", "n_jobs"))
         for k in ("dropout", "weight_decay", "lr", "validation_fraction"):
             p[k] = float(p[k])
         return p
@@ -108,19 +107,8 @@ class SoftSensorMLP(BaseEstimator):
         self.n_features_in_ = core.n_inputs
         self.n_outputs_ = core.n_outputs
 
-    def __getstate__(self):
-        state = {k: v for k, v in self.__dict__.items() if not k.startswith("_") or k == "_one_d"}
-        if hasattr(self, "_core"):
-            state["_fitted"] = (self._core_params_used, self._core.n_inputs, self._core.n_outputs,
-                                self._core.weights(), self.history_)
-        return state
-
-    def __setstate__(self, state):
-        fitted = state.pop("_fitted", None)
-        self.__dict__.update(state)
-        if fitted is not None:
-            params, n_in, n_out, weights, history = fitted
-            self._set_fitted(_core._SoftSensorMLP.from_weights(params, n_in, n_out, weights, history), params)
+    def _core_dims(self):
+        return self._core.n_inputs, self._core.n_outputs
 
     def plot_history(self, ax=None):
         """Training and validation loss per epoch (needs matplotlib)."""

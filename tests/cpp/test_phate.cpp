@@ -212,6 +212,17 @@ TEST(PhateErrors, BadInputSaysWhatIsWrong) {
   }
 }
 
+TEST(PhateErrors, FailedFitKeepsThePreviousModel) {
+  RowMat X = dtwin_test::swiss_roll(200, 0.3, 13);
+  Phate<double> ph(seeded());
+  ph.fit(X);
+  const RowMat before = ph.transform(X.topRows(5));
+  RowMat bad = X;
+  bad(0, 0) = std::numeric_limits<double>::infinity();
+  EXPECT_THROW(ph.fit(bad), dtwin::InvalidArgument);
+  EXPECT_EQ(ph.transform(X.topRows(5)), before);
+}
+
 TEST(PhateErrors, DuplicatedRowsStillEmbed) {
   RowMat X = dtwin_test::swiss_roll(200, 0.3, 12);
   RowMat D(400, 3);
