@@ -1,0 +1,421 @@
+#include "dtwin/archive.hpp"
+
+#include <H5Cpp.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <fcntl.h>
+#include <functional>
+#include <unistd.h>
+
+#include "dtwin/version.hpp"
+
+namespace dtwin {
+namespace {
+
+using json = nlohmann::json;
+
+// ---- settings <-> JSON ------------------------------------------------------------------------
+json to_json(const PhateParams& p) {
+  return {{"n_components", p.n_components}, {"knn", p.knn}, {"decay", p.decay}, {"n_landmark", p.n_landmark},
+          {"t", p.t}, {"gamma", p.gamma}, {"n_pca", p.n_pca}, {"mds", p.mds}, {"mds_solver", p.mds_solver},
+          {"knn_dist", p.knn_dist}, {"random_state", p.random_state ? json(*p.random_state) : json(nullptr)},
+          {"n_jobs", p.n_jobs}, {"t_max", p.t_max}, {"thresh", p.thresh}, {"n_svd", p.n_svd}};
+}
+PhateParams phate_params(const json& j) {
+  PhateParams p;
+  p.n_components = j.at("n_components");
+  p.knn = j.at("knn");
+  p.decay = j.at("decay");
+  p.n_landmark = j.at("n_landmark");
+  p.t = j.at("t");
+  p.gamma = j.at("gamma");
+  p.n_pca = j.at("n_pca");
+  p.mds = j.at("mds");
+  p.mds_solver = j.at("mds_solver");
+  p.knn_dist = j.at("knn_dist");
+  if (!j.at("random_state").is_null()) p.random_state = j.at("random_state").get<std::uint64_t>();
+  p.n_jobs = j.at("n_jobs");
+  p.t_max = j.at("t_max");
+  p.thresh = j.at("thresh");
+  p.n_svd = j.at("n_svd");
+  return p;
+}
+json to_json(const PGanParams& p) {
+  return {{"generator_hidden", p.generator_hidden}, {"branch_hidden", p.branch_hidden},
+          {"discriminator_hidden", p.discriminator_hidden}, {"loss", p.loss}, {"l1_weight", p.l1_weight},
+          {"label_smoothing", p.label_smoothing}, {"gp_weight", p.gp_weight}, {"n_critic", p.n_critic},
+          {"epochs", p.epochs}, {"batch_size", p.batch_size}, {"lr_generator", p.lr_generator},
+          {"lr_discriminator", p.lr_discriminator}, {"beta1", p.beta1}, {"beta2", p.beta2},
+          {"validation_fraction", p.validation_fraction}, {"patience", p.patience},
+          {"random_state", p.random_state ? json(*p.random_state) : json(nullptr)}, {"n_jobs", p.n_jobs}};
+}
+PGanParams pgan_params(const json& j) {
+  PGanParams p;
+  p.generator_hidden = j.at("generator_hidden").get<std::vector<int>>();
+  p.branch_hidden = j.at("branch_hidden");
+  p.discriminator_hidden = j.at("discriminator_hidden").get<std::vector<int>>();
+  p.loss = j.at("loss");
+  p.l1_weight = j.at("l1_weight");
+  p.label_smoothing = j.at("label_smoothing");
+  p.gp_weight = j.at("gp_weight");
+  p.n_critic = j.at("n_critic");
+  p.epochs = j.at("epochs");
+  p.batch_size = j.at("batch_size");
+  p.lr_generator = j.at("lr_generator");
+  p.lr_discriminator = j.at("lr_discriminator");
+  p.beta1 = j.at("beta1");
+  p.beta2 = j.at("beta2");
+  p.validation_fraction = j.at("validation_fraction");
+  p.patience = j.at("patience");
+  if (!j.at("random_state").is_null()) p.random_state = j.at("random_state").get<std::uint64_t>();
+  p.n_jobs = j.at("n_jobs");
+  return p;
+}
+json to_json(const SoftSensorParams& p) {
+  return {{"hidden", p.hidden}, {"activation", p.activation}, {"dropout", p.dropout},
+          {"weight_decay", p.weight_decay}, {"lr", p.lr}, {"epochs", p.epochs}, {"batch_size", p.batch_size},
+          {"validation_fraction", p.validation_fraction}, {"patience", p.patience},
+          {"random_state", p.random_state ? json(*p.random_state) : json(nullptr)}, {"n_jobs", p.n_jobs}};
+}
+SoftSensorParams soft_sensor_params(const json& j) {
+  SoftSensorParams p;
+  p.hidden = j.at("hidden").get<std::vector<int>>();
+  p.activation = j.at("activation");
+  p.dropout = j.at("dropout");
+  p.weight_decay = j.at("weight_decay");
+  p.lr = j.at("lr");
+  p.epochs = j.at("epochs");
+  p.batch_size = j.at("batch_size");
+  p.validation_fraction = j.at("validation_fraction");
+  p.patience = j.at("patience");
+  if (!j.at("random_state").is_null()) p.random_state = j.at("random_state").get<std::uint64_t>();
+  p.n_jobs = j.at("n_jobs");
+  return p;
+}
+
+// ---- arrays ---------------------------------------------------------------------------------
+template <typename M>
+Archive::Array matrix_array(const M& m) {
+  Archive::Array a{{static_cast<std::int64_t>(m.rows()), static_cast<std::int64_t>(m.cols())}, {}};
+  a.values.reserve(static_cast<std::size_t>(m.size()));
+  for (Eigen::Index i = 0; i < m.rows(); ++i)
+    for (Eigen::Index j = 0; j < m.cols(); ++j) a.values.push_back(static_cast<double>(m(i, j)));
+  return a;
+}
+template <typename T>
+Archive::Array vector_array(const std::vector<T>& v) {
+  return {{static_cast<std::int64_t>(v.size())}, std::vector<double>(v.begin(), v.end())};
+}
+Phate<double>::Matrix to_matrix(const Archive::Array& a, const std::string& what) {
+  if (a.shape.size() != 2)
+    throw IOError("archive: '" + what + "' must be a 2-D dataset, found " + std::to_string(a.shape.size()) + "-D");
+  Phate<double>::Matrix m(a.shape[0], a.shape[1]);
+  std::copy(a.values.begin(), a.values.end(), m.data());
+  return m;
+}
+const Archive::Array& need(const Archive::Entry& e, const std::string& key, const std::string& name) {
+  auto it = e.arrays.find(key);
+  if (it == e.arrays.end()) throw IOError("archive: entry '" + name + "' lacks its dataset '" + key + "'");
+  return it->second;
+}
+
+template <typename Named>
+void put_named(Archive::Entry& e, const std::vector<Named>& weights) {
+  for (const auto& w : weights) e.arrays["weights/" + w.name] = {w.shape, std::vector<double>(w.values.begin(), w.values.end())};
+}
+std::vector<NamedArray> get_named(const Archive::Entry& e) {
+  std::vector<NamedArray> out;
+  for (const auto& [key, a] : e.arrays)
+    if (key.rfind("weights/", 0) == 0)
+      out.push_back({key.substr(8), a.shape, std::vector<float>(a.values.begin(), a.values.end())});
+  return out;
+}
+
+std::string now_iso() {
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+// ---- HDF5 ------------------------------------------------------------------------------------
+const H5::StrType& str_type() {
+  static const H5::StrType t(H5::PredType::C_S1, H5T_VARIABLE);
+  return t;
+}
+void write_str_attr(H5::H5Object& obj, const char* name, const std::string& value) {
+  obj.createAttribute(name, str_type(), H5::DataSpace(H5S_SCALAR)).write(str_type(), value);
+}
+std::string read_str_attr(const H5::H5Object& obj, const char* name) {
+  std::string s;
+  H5::Attribute a = obj.openAttribute(name);
+  a.read(a.getStrType(), s);
+  return s;
+}
+
+H5::Group ensure_group(H5::H5File& f, const std::string& path) {
+  std::string cur;
+  std::size_t pos = 0;
+  while (true) {
+    const std::size_t next = path.find('/', pos);
+    cur = path.substr(0, next);
+    if (!cur.empty() && !f.nameExists(cur)) f.createGroup(cur).close();
+    if (next == std::string::npos) break;
+    pos = next + 1;
+  }
+  return f.openGroup(path);
+}
+
+void check_name(const std::string& name) {
+  if (name.empty() || name.front() == '/' || name.back() == '/' || name.find("//") != std::string::npos)
+    throw InvalidArgument("archive: bad entry name '" + name + "'; use names like \"reactor/pgan\"");
+}
+
+}  // namespace
+
+// ---- entries ---------------------------------------------------------------------------------
+void Archive::put(const std::string& name, const Phate<double>& model) {
+  check_name(name);
+  const auto& s = model.state();
+  Entry e;
+  e.kind = "phate";
+  json j = {{"params", to_json(s.params)}, {"n_features_in", s.n_features_in}, {"optimal_t", s.optimal_t},
+            {"seed", s.seed}};
+  e.settings_json = j.dump();
+  e.arrays["pca_mean"] = matrix_array(Phate<double>::Matrix(s.pca_mean.transpose()));
+  e.arrays["pca_components"] = matrix_array(s.pca_components);
+  e.arrays["data"] = matrix_array(s.data);
+  e.arrays["embedding"] = matrix_array(s.embedding);
+  e.arrays["landmark_embedding"] = matrix_array(s.landmark_embedding);
+  e.arrays["clusters"] = vector_array(s.clusters);
+  e.arrays["entropy"] = vector_array(s.entropy);
+  entries_[name] = std::move(e);
+}
+
+void Archive::put(const std::string& name, const PGan& model) {
+  check_name(name);
+  Entry e;
+  e.kind = "pgan";
+  json hist = json::array();
+  for (const auto& h : model.history()) hist.push_back({h.epoch, h.d_loss, h.g_loss, h.l1, h.val_l1, h.seconds});
+  e.settings_json = json{{"params", to_json(model.params())}, {"z_dim", model.z_dim()}, {"x_dim", model.x_dim()},
+                         {"history", hist}}.dump();
+  put_named(e, model.weights());
+  entries_[name] = std::move(e);
+}
+
+void Archive::put(const std::string& name, const SoftSensorMLP& model) {
+  check_name(name);
+  Entry e;
+  e.kind = "soft_sensor";
+  json hist = json::array();
+  for (const auto& h : model.history()) hist.push_back({h.epoch, h.train_loss, h.val_loss, h.seconds});
+  e.settings_json = json{{"params", to_json(model.params())}, {"n_inputs", model.n_inputs()},
+                         {"n_outputs", model.n_outputs()}, {"history", hist}}.dump();
+  put_named(e, model.weights());
+  entries_[name] = std::move(e);
+}
+
+const Archive::Entry& Archive::entry(const std::string& name, const char* kind) const {
+  auto it = entries_.find(name);
+  if (it == entries_.end()) throw InvalidArgument("archive: no entry '" + name + "'");
+  if (it->second.kind != kind)
+    throw InvalidArgument("archive: entry '" + name + "' is a " + it->second.kind + ", not a " + kind);
+  return it->second;
+}
+
+std::vector<std::string> Archive::names() const {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : entries_) out.push_back(k);
+  return out;
+}
+
+const std::string& Archive::kind(const std::string& name) const {
+  auto it = entries_.find(name);
+  if (it == entries_.end()) throw InvalidArgument("archive: no entry '" + name + "'");
+  return it->second.kind;
+}
+
+Phate<double> Archive::get_phate(const std::string& name) const {
+  const Entry& e = entry(name, "phate");
+  try {
+    const json j = json::parse(e.settings_json);
+    Phate<double>::State s;
+    s.params = phate_params(j.at("params"));
+    s.n_features_in = j.at("n_features_in");
+    s.optimal_t = j.at("optimal_t");
+    s.seed = j.at("seed");
+    const auto mean = to_matrix(need(e, "pca_mean", name), name + "/pca_mean");
+    s.pca_mean = Eigen::Map<const Eigen::VectorXd>(mean.data(), mean.size());
+    s.pca_components = to_matrix(need(e, "pca_components", name), name + "/pca_components");
+    if (s.pca_components.size() == 0) s.pca_mean.resize(0);
+    s.data = to_matrix(need(e, "data", name), name + "/data");
+    s.embedding = to_matrix(need(e, "embedding", name), name + "/embedding");
+    s.landmark_embedding = to_matrix(need(e, "landmark_embedding", name), name + "/landmark_embedding");
+    const auto& cl = need(e, "clusters", name).values;
+    s.clusters.assign(cl.begin(), cl.end());
+    s.entropy = need(e, "entropy", name).values;
+    return Phate<double>::from_state(std::move(s));
+  } catch (const json::exception& ex) {
+    throw IOError("archive: settings of '" + name + "' are damaged: " + ex.what());
+  } catch (const InvalidArgument& ex) {
+    throw IOError("archive: entry '" + name + "' is inconsistent: " + ex.what());
+  }
+}
+
+PGan Archive::get_pgan(const std::string& name) const {
+  const Entry& e = entry(name, "pgan");
+  try {
+    const json j = json::parse(e.settings_json);
+    std::vector<PGanEpoch> hist;
+    for (const auto& h : j.at("history")) hist.push_back({h[0], h[1], h[2], h[3], h[4], h[5]});
+    return PGan::from_weights(pgan_params(j.at("params")), j.at("z_dim"), j.at("x_dim"), get_named(e), hist);
+  } catch (const json::exception& ex) {
+    throw IOError("archive: settings of '" + name + "' are damaged: " + ex.what());
+  } catch (const InvalidArgument& ex) {
+    throw IOError("archive: entry '" + name + "' is inconsistent: " + ex.what());
+  }
+}
+
+SoftSensorMLP Archive::get_soft_sensor(const std::string& name) const {
+  const Entry& e = entry(name, "soft_sensor");
+  try {
+    const json j = json::parse(e.settings_json);
+    std::vector<SoftSensorEpoch> hist;
+    for (const auto& h : j.at("history")) hist.push_back({h[0], h[1], h[2], h[3]});
+    return SoftSensorMLP::from_weights(soft_sensor_params(j.at("params")), j.at("n_inputs"), j.at("n_outputs"),
+                                       get_named(e), hist);
+  } catch (const json::exception& ex) {
+    throw IOError("archive: settings of '" + name + "' are damaged: " + ex.what());
+  } catch (const InvalidArgument& ex) {
+    throw IOError("archive: entry '" + name + "' is inconsistent: " + ex.what());
+  }
+}
+
+// ---- files -----------------------------------------------------------------------------------
+void Archive::save(const std::string& path) const {
+  H5::Exception::dontPrint();
+  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+  try {
+    {
+      H5::H5File f(tmp, H5F_ACC_TRUNC);
+      write_str_attr(f, "format", kArchiveFormat);
+      f.createAttribute("format_version", H5::PredType::NATIVE_INT, H5::DataSpace(H5S_SCALAR))
+          .write(H5::PredType::NATIVE_INT, &kArchiveVersion);
+      write_str_attr(f, "dtwin_version", DTWIN_VERSION_STRING);
+      write_str_attr(f, "created", now_iso());
+      for (const auto& [name, e] : entries_) {
+        H5::Group g = ensure_group(f, name);
+        write_str_attr(g, "kind", e.kind);
+        // Settings can exceed the 64 KB attribute limit (training history): a string dataset.
+        g.createDataSet("settings", str_type(), H5::DataSpace(H5S_SCALAR)).write(e.settings_json, str_type());
+        for (const auto& [key, a] : e.arrays) {
+          H5::Group parent = ensure_group(f, name + "/arrays" + (key.find('/') != std::string::npos
+                                                                        ? "/" + key.substr(0, key.rfind('/'))
+                                                                        : std::string()));
+          std::vector<hsize_t> dims(a.shape.begin(), a.shape.end());
+          H5::DataSpace space(static_cast<int>(dims.size()), dims.data());
+          const bool single = key.rfind("weights/", 0) == 0;  // network weights are float32
+          const auto& type = single ? H5::PredType::NATIVE_FLOAT : H5::PredType::NATIVE_DOUBLE;
+          H5::DataSet ds = parent.createDataSet(key.substr(key.rfind('/') + 1), type, space);
+          if (!a.values.empty()) {
+            if (single) {
+              std::vector<float> f32(a.values.begin(), a.values.end());
+              ds.write(f32.data(), H5::PredType::NATIVE_FLOAT);
+            } else {
+              ds.write(a.values.data(), H5::PredType::NATIVE_DOUBLE);
+            }
+          }
+        }
+      }
+      f.flush(H5F_SCOPE_GLOBAL);
+    }
+    // Durable before the rename, so a crash cannot leave a renamed but empty file.
+    const int fd = ::open(tmp.c_str(), O_RDONLY);
+    if (fd >= 0) {
+      ::fsync(fd);
+      ::close(fd);
+    }
+    if (std::rename(tmp.c_str(), path.c_str()) != 0)
+      throw IOError("archive: cannot move the saved file into place at '" + path + "'");
+  } catch (const H5::Exception& ex) {
+    std::remove(tmp.c_str());
+    throw IOError("archive: cannot write '" + path + "': " + ex.getDetailMsg() +
+                  " (is the folder writable and is there space left?)");
+  } catch (...) {
+    std::remove(tmp.c_str());
+    throw;
+  }
+}
+
+Archive Archive::load(const std::string& path) {
+  H5::Exception::dontPrint();
+  if (::access(path.c_str(), F_OK) != 0) throw IOError("archive: no file at '" + path + "'");
+  if (!H5::H5File::isHdf5(path)) throw IOError("archive: '" + path + "' is not an HDF5 file (damaged or another format)");
+  Archive out;
+  try {
+    H5::H5File f(path, H5F_ACC_RDONLY);
+    if (!f.attrExists("format") || read_str_attr(f, "format") != kArchiveFormat)
+      throw IOError("archive: '" + path + "' is an HDF5 file but not a dtwin archive (no format=\"dtwin-archive\")");
+    int version = 0;
+    f.openAttribute("format_version").read(H5::PredType::NATIVE_INT, &version);
+    if (version > kArchiveVersion)
+      throw IOError("archive: '" + path + "' has format version " + std::to_string(version) + ", newer than this dtwin (" +
+                    std::to_string(kArchiveVersion) + "); upgrade dtwin to read it");
+    if (version < 1) throw IOError("archive: '" + path + "' has an invalid format version " + std::to_string(version));
+    out.version_ = f.attrExists("dtwin_version") ? read_str_attr(f, "dtwin_version") : "";
+    out.created_ = f.attrExists("created") ? read_str_attr(f, "created") : "";
+
+    std::function<void(const std::string&)> walk = [&](const std::string& gpath) {
+      H5::Group g = gpath.empty() ? f.openGroup("/") : f.openGroup(gpath);
+      if (!gpath.empty() && g.attrExists("kind")) {
+        Entry e;
+        e.kind = read_str_attr(g, "kind");
+        H5::DataSet sd = g.openDataSet("settings");
+        sd.read(e.settings_json, sd.getStrType());
+        std::function<void(const std::string&, const std::string&)> arrays = [&](const std::string& p, const std::string& prefix) {
+          H5::Group ag = f.openGroup(p);
+          for (hsize_t i = 0; i < ag.getNumObjs(); ++i) {
+            const std::string child = ag.getObjnameByIdx(i);
+            if (ag.childObjType(child) == H5O_TYPE_GROUP) {
+              arrays(p + "/" + child, prefix + child + "/");
+              continue;
+            }
+            H5::DataSet ds = ag.openDataSet(child);
+            H5::DataSpace space = ds.getSpace();
+            const int rank = space.getSimpleExtentNdims();
+            std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+            space.getSimpleExtentDims(dims.data());
+            Array a;
+            std::size_t count = 1;
+            for (hsize_t d : dims) {
+              a.shape.push_back(static_cast<std::int64_t>(d));
+              count *= static_cast<std::size_t>(d);
+            }
+            if (ds.getTypeClass() != H5T_FLOAT)
+              throw IOError("archive: dataset '" + p + "/" + child + "' is not floating point");
+            a.values.resize(count);
+            if (count > 0) ds.read(a.values.data(), H5::PredType::NATIVE_DOUBLE);
+            e.arrays[prefix + child] = std::move(a);
+          }
+        };
+        if (g.nameExists("arrays")) arrays(gpath + "/arrays", "");
+        out.entries_[gpath] = std::move(e);
+        return;
+      }
+      for (hsize_t i = 0; i < g.getNumObjs(); ++i) {
+        const std::string child = g.getObjnameByIdx(i);
+        if (g.childObjType(child) == H5O_TYPE_GROUP) walk(gpath.empty() ? child : gpath + "/" + child);
+      }
+    };
+    walk("");
+  } catch (const H5::Exception& ex) {
+    throw IOError("archive: '" + path + "' is damaged or unreadable: " + ex.getDetailMsg());
+  }
+  return out;
+}
+
+}  // namespace dtwin
