@@ -11,6 +11,7 @@ void bind_phate(py::module_& m);
 void bind_sparse_generation(py::module_& m);
 void bind_pgan(py::module_& m);
 void bind_soft_sensor(py::module_& m);
+void bind_archive(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "dtwin compiled core (use the dtwin package, not this module directly)";
@@ -28,4 +29,5 @@ PYBIND11_MODULE(_core, m) {
   bind_sparse_generation(m);
   bind_pgan(m);
   bind_soft_sensor(m);
+  bind_archive(m);
 }

@@ -239,6 +239,12 @@ const std::string& Archive::kind(const std::string& name) const {
   return it->second.kind;
 }
 
+const std::string& Archive::settings(const std::string& name) const {
+  auto it = entries_.find(name);
+  if (it == entries_.end()) throw InvalidArgument("archive: no entry '" + name + "'");
+  return it->second.settings_json;
+}
+
 Phate<double> Archive::get_phate(const std::string& name) const {
   const Entry& e = entry(name, "phate");
   try {

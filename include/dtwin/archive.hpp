@@ -48,6 +48,8 @@ class Archive {
   std::vector<std::string> names() const;
   const std::string& kind(const std::string& name) const;
   bool contains(const std::string& name) const { return entries_.count(name) > 0; }
+  // The entry's settings (parameters, sizes, training history) as JSON text.
+  const std::string& settings(const std::string& name) const;
 
   // Writes path atomically. Throws IOError naming the path and the reason.
   void save(const std::string& path) const;
