@@ -18,7 +18,10 @@ import numpy as np
 from .augmentation import augment
 from .soft_sensor import SoftSensorMLP
 
-METHODS = ("none", "noise", "smote", "mtd", "gan", "pgan", "pgan-sparse")
+METHODS = ("none", "noise", "smote", "mtd", "gan", "pgan", "pgan-sparse", "noise+val", "pgan-sparse+val")
+# "+val": the number of virtual samples per real one is chosen among VAL_RATIOS (0 included, so
+# real-only training stays possible) by the RMSE on the real validation set.
+VAL_RATIOS = (0.0, 0.5, 1.0)
 
 
 # ---- data sets ----------------------------------------------------------------------------
@@ -106,21 +109,29 @@ def run_one(X, y, fraction, seed, methods=METHODS, n_virtual=1.0, max_test=3000,
     opts = dict(hidden=(64, 64), epochs=500, patience=30, validation_fraction=0.0)
     opts.update(mlp_options or {})
     records = []
+    val_rmse = lambda m: float(np.sqrt(((m.predict(X[val]) - y[val]) ** 2).mean()))
     for method in methods:
         t0 = time.perf_counter()
-        if method == "none":
-            data = real
-        else:
-            base = "pgan" if method.startswith("pgan") else method
-            kw = {"epochs": epochs} if base in ("gan", "pgan") else {}
-            if base == "pgan":
-                kw["target"] = "sparse" if method == "pgan-sparse" else "all"
-            virtual = augment(real, method=base, n=nv, random_state=seed, **kw)
-            data = np.vstack([real, virtual])
+        base, select = (method[:-4], True) if method.endswith("+val") else (method, False)
+        generator = "pgan" if base.startswith("pgan") else base
+        kw = {"epochs": epochs} if generator in ("gan", "pgan") else {}
+        if generator == "pgan":
+            kw["target"] = "sparse" if base == "pgan-sparse" else "all"
+        virtual = None if base == "none" else augment(real, method=generator, n=nv, random_state=seed, **kw)
+        if virtual is not None:  # a random order, so that a leading share is a random share
+            virtual = virtual[np.random.RandomState(seed).permutation(len(virtual))]
         t_aug = time.perf_counter() - t0
-        mlp = SoftSensorMLP(random_state=seed, **opts).fit(data[:, :-1], data[:, -1], X[val], y[val])
+        best = None
+        for ratio in (VAL_RATIOS if select and virtual is not None else (None,)):
+            k = 0 if virtual is None else len(virtual) if ratio is None else int(round(ratio * len(virtual)))
+            data = real if virtual is None or k == 0 else np.vstack([real, virtual[:k]])
+            cand = SoftSensorMLP(random_state=seed, **opts).fit(data[:, :-1], data[:, -1], X[val], y[val])
+            score = val_rmse(cand) if select else 0.0
+            if best is None or score < best[0]:
+                best = (score, cand, k if virtual is not None else 0)
+        _, mlp, used = best
         p = mlp.predict(X[test])
-        rec = {"fraction": fraction, "seed": seed, "method": method, "n_train": len(fit), "n_virtual": 0 if method == "none" else nv,
+        rec = {"fraction": fraction, "seed": seed, "method": method, "n_train": len(fit), "n_virtual": used,
                "seconds_augment": t_aug}
         for k, v in _metrics(y[test], p).items():
             rec[k] = v

@@ -16,7 +16,7 @@ def main(argv=None):
     b.add_argument("--datasets", default=None, help="comma-separated subset of the data sets")
     b.add_argument("--fractions", default="0.05,0.1,0.2")
     b.add_argument("--seeds", type=int, default=5)
-    b.add_argument("--methods", default=",".join(("none", "noise", "smote", "mtd", "gan", "pgan", "pgan-sparse")))
+    b.add_argument("--methods", default=None, help="comma-separated; default: all (see docs/benchmark.md)")
     b.add_argument("--n-virtual", type=float, default=1.0, help="virtual samples per real training sample")
     b.add_argument("--out", default="benchmark_out", help="folder for results.csv, results.md and the figures")
     args = parser.parse_args(argv)
@@ -50,7 +50,11 @@ def _benchmark(args):
             return 2
         sets = {k: sets[k] for k in wanted}
     fractions = [float(f) for f in args.fractions.split(",")]
-    methods = args.methods.split(",")
+    methods = args.methods.split(",") if args.methods else list(B.METHODS)
+    unknown = [m for m in methods if m not in B.METHODS]
+    if unknown:
+        print(f"dtwin benchmark: unknown methods {unknown}; available: {', '.join(B.METHODS)}", file=sys.stderr)
+        return 2
     os.makedirs(args.out, exist_ok=True)
     t0 = time.perf_counter()
     records = B.run(sets, fractions=fractions, seeds=args.seeds, methods=methods, n_virtual=args.n_virtual)

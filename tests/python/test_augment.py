@@ -53,3 +53,13 @@ def test_benchmark_protocol_runs_and_reports():
     assert rows[0]["rmse_change"] == pytest.approx(0.0)
     table = benchmark.markdown(rows)
     assert "| sinc | 20% | pgan |" in table
+
+
+def test_validated_variant_chooses_a_count_it_tried():
+    X, y = benchmark.noisy_sinc(300)
+    records = benchmark.run_one(X, y, 0.2, 1, methods=("none", "noise+val"))
+    chosen = records[1]["n_virtual"]
+    n_fit = records[0]["n_train"]
+    assert chosen in {int(round(r * n_fit)) for r in benchmark.VAL_RATIOS}
+    if chosen == 0:  # real-only chosen: the same model as "none"
+        assert records[1]["rmse"] == pytest.approx(records[0]["rmse"])
