@@ -5,9 +5,8 @@ side. N = 1,000 samples, 20 variables, 4-D embedding, batch 64.
     .venv/bin/python bench/pgan.py [--epochs 60]
 """
 import argparse
-import json
-import subprocess
-import sys
+
+from side_by_side import compare
 
 PYTORCH_LOOP = r"""
 import json, sys, time
@@ -72,27 +71,12 @@ print(json.dumps({"eps": 1.0 / per_epoch, "eps_wall": epochs / total, "threads":
 """
 
 
-def run(code, *args):
-    out = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--epochs", type=int, default=60)
     args = ap.parse_args()
-    py1 = run(PYTORCH_LOOP, 1, args.epochs)
-    pyd = run(PYTORCH_LOOP, 0, args.epochs)
-    best_py = max(py1["eps"], pyd["eps"])
-    print("| implementation | threads | epochs/s | vs best Python loop |")
-    print("|---|---|---|---|")
-    print(f"| PyTorch in Python | 1 | {py1['eps']:.1f} | {py1['eps'] / best_py:.2f}x |")
-    print(f"| PyTorch in Python | default ({pyd['threads']}) | {pyd['eps']:.1f} | {pyd['eps'] / best_py:.2f}x |")
-    for t in (1, 2):
-        r = run(DTWIN_LOOP, t, args.epochs)
-        print(f"| dtwin.PGan (C++ LibTorch) | {t} | {r['eps']:.1f} (wall incl. setup {r['eps_wall']:.1f}) | "
-              f"{r['eps'] / best_py:.2f}x |", flush=True)
-    print("\nN = 1,000, 20 variables, 4-D embedding, batch 64, same layers and loss. Goal: 3x the best Python loop.")
+    compare(PYTORCH_LOOP, DTWIN_LOOP, "dtwin.PGan (C++ LibTorch)", args.epochs,
+            "N = 1,000, 20 variables, 4-D embedding, batch 64, same layers and loss. Goal: 3x the best Python loop.")
 
 
 if __name__ == "__main__":

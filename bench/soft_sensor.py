@@ -5,9 +5,8 @@ N = 1,000 samples, 20 inputs, 1 target, hidden (64, 64) ReLU, batch 32, Adam wit
     .venv/bin/python bench/soft_sensor.py [--epochs 40]
 """
 import argparse
-import json
-import subprocess
-import sys
+
+from side_by_side import compare
 
 PYTORCH_LOOP = r"""
 import json, sys, time
@@ -55,27 +54,12 @@ print(json.dumps({"eps": 1.0 / np.median(m.history_["seconds"]), "eps_wall": epo
 """
 
 
-def run(code, *args):
-    out = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--epochs", type=int, default=40)
     args = ap.parse_args()
-    py1 = run(PYTORCH_LOOP, 1, args.epochs)
-    pyd = run(PYTORCH_LOOP, 0, args.epochs)
-    best = max(py1["eps"], pyd["eps"])
-    print("| implementation | threads | epochs/s | vs best Python loop |")
-    print("|---|---|---|---|")
-    print(f"| PyTorch in Python | 1 | {py1['eps']:.1f} | {py1['eps'] / best:.2f}x |")
-    print(f"| PyTorch in Python | default ({pyd['threads']}) | {pyd['eps']:.1f} | {pyd['eps'] / best:.2f}x |")
-    for t in (1, 2):
-        r = run(DTWIN_LOOP, t, args.epochs)
-        print(f"| dtwin.SoftSensorMLP | {t} | {r['eps']:.1f} (wall incl. setup {r['eps_wall']:.1f}) | {r['eps'] / best:.2f}x |",
-              flush=True)
-    print("\nN = 1,000, 20 inputs, hidden (64, 64) ReLU, batch 32, Adam + weight decay. Goal: 2x the best Python loop.")
+    compare(PYTORCH_LOOP, DTWIN_LOOP, "dtwin.SoftSensorMLP", args.epochs,
+            "N = 1,000, 20 inputs, hidden (64, 64) ReLU, batch 32, Adam + weight decay. Goal: 2x the best Python loop.")
 
 
 if __name__ == "__main__":

@@ -76,21 +76,21 @@ class NeighborIndex {
       scan(queries, m, k, nullptr, nullptr, factor, &nbr_idx, &nbr_dist);
       return;
     }
-    std::vector<std::size_t> todo(m);
-    std::iota(todo.begin(), todo.end(), 0);
+    std::vector<std::size_t> pending(m);
+    std::iota(pending.begin(), pending.end(), 0);
     std::vector<S> radius(m, S(0));
     std::size_t kk = std::min(pts_.n, factor > 1 ? 2 * k + 2 : k);
     bool first = true;
     std::vector<int> idx;
     std::vector<S> dist, qbuf;
-    while (!todo.empty()) {
-      qbuf.resize(todo.size() * pts_.d);
-      for (std::size_t r = 0; r < todo.size(); ++r)
-        std::copy(queries + todo[r] * pts_.d, queries + (todo[r] + 1) * pts_.d, qbuf.begin() + r * pts_.d);
-      knn(qbuf.data(), todo.size(), kk, idx, dist);
+    while (!pending.empty()) {
+      qbuf.resize(pending.size() * pts_.d);
+      for (std::size_t r = 0; r < pending.size(); ++r)
+        std::copy(queries + pending[r] * pts_.d, queries + (pending[r] + 1) * pts_.d, qbuf.begin() + r * pts_.d);
+      knn(qbuf.data(), pending.size(), kk, idx, dist);
       std::vector<std::size_t> again;
-      for (std::size_t r = 0; r < todo.size(); ++r) {
-        const std::size_t q = todo[r];
+      for (std::size_t r = 0; r < pending.size(); ++r) {
+        const std::size_t q = pending[r];
         const S* dr = dist.data() + r * kk;
         if (first) radius[q] = static_cast<S>(dr[k - 1] * factor);
         if (kk < pts_.n && dr[kk - 1] <= radius[q] && factor > 1) {
@@ -102,7 +102,7 @@ class NeighborIndex {
           nbr_dist[q].push_back(dr[j]);
         }
       }
-      todo.swap(again);
+      pending.swap(again);
       first = false;
       kk = std::min(pts_.n, 2 * kk);
     }
