@@ -144,3 +144,19 @@ TEST(Archive, FailedSaveLeavesThePreviousArchive) {
   auto back = dtwin::Archive::load(dir.file("model.h5"));
   EXPECT_EQ(back.names(), std::vector<std::string>{"mlp"});
 }
+
+// Leaves an archive and the predictions C++ makes with it in the build folder, for
+// tests/python/test_archive.py to check that Python loads the same model (make test runs the
+// C++ tests first).
+TEST(Archive, WritesAnArchiveForThePythonSide) {
+  Models m = fitted();
+  dtwin::Archive a;
+  a.put("soft_sensor", m.mlp);
+  a.put("pgan", m.gan);
+  a.save("cpp_written.h5");
+  std::ofstream out("cpp_written_predictions.csv");
+  out.precision(17);
+  const M P = m.mlp.predict(m.X.leftCols(2));
+  for (Eigen::Index i = 0; i < P.rows(); ++i) out << m.X(i, 0) << ',' << m.X(i, 1) << ',' << P(i, 0) << '\n';
+  EXPECT_TRUE(fs::exists("cpp_written.h5"));
+}

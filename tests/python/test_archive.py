@@ -69,3 +69,16 @@ def test_failed_save_keeps_previous(tmp_path, models):
     with pytest.raises(OSError):
         dtwin.save(path, {"pgan": gan})
     assert list(dtwin.load(path)) == ["mlp"]
+
+
+def test_loads_the_archive_written_by_cpp():
+    # Written by tests/cpp/test_archive.cpp (WritesAnArchiveForThePythonSide) during `make test`.
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "_build" / "cmake" / "tests" / "cpp"
+    if not (folder / "cpp_written.h5").exists():
+        pytest.skip("run the C++ tests first (make test does)")
+    models = dtwin.load(folder / "cpp_written.h5")
+    rows = np.loadtxt(folder / "cpp_written_predictions.csv", delimiter=",")
+    assert np.array_equal(models["soft_sensor"].predict(rows[:, :2]), rows[:, 2])
+    assert isinstance(models["pgan"], dtwin.PGan)
