@@ -81,3 +81,26 @@ def test_bad_input():
     gan = dtwin.PGan(epochs=2, random_state=0).fit(X[:, :1], X)
     with pytest.raises(ValueError, match="columns"):
         gan.generate(X)
+
+
+def test_generate_and_predict_from_threads_match_serial():
+    import threading
+
+    X = noisy_arc(300, 6)
+    Z = X[:, :1]
+    gan = dtwin.PGan(random_state=0, epochs=5).fit(Z, X)
+    mlp = dtwin.SoftSensorMLP(random_state=0, epochs=5).fit(X[:, :1], X[:, 1])
+    chunks = [Z[i::4] + 0.01 * i for i in range(4)]
+    serial = [(gan.generate(c), mlp.predict(c)) for c in chunks]
+    out = [None] * 4
+
+    def work(i):
+        out[i] = (gan.generate(chunks[i]), mlp.predict(chunks[i]))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for (g1, p1), (g2, p2) in zip(serial, out):
+        assert np.array_equal(g1, g2) and np.array_equal(p1, p2)
