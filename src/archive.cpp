@@ -177,15 +177,17 @@ void check_name(const std::string& name) {
 }  // namespace
 
 // ---- entries ---------------------------------------------------------------------------------
-void Archive::put(const std::string& name, const Phate<double>& model) {
+template <typename S>
+void Archive::put_phate(const std::string& name, const Phate<S>& model) {
   check_name(name);
   const auto& s = model.state();
   Entry e;
   e.kind = "phate";
+  const char* scalar = std::is_same_v<S, float> ? "float32" : "float64";
   json j = {{"params", to_json(s.params)}, {"n_features_in", s.n_features_in}, {"optimal_t", s.optimal_t},
-            {"seed", s.seed}};
+            {"seed", s.seed}, {"scalar", scalar}};
   e.settings_json = j.dump();
-  e.arrays["pca_mean"] = matrix_array(Phate<double>::Matrix(s.pca_mean.transpose()));
+  e.arrays["pca_mean"] = matrix_array(typename Phate<S>::Matrix(s.pca_mean.transpose()));
   e.arrays["pca_components"] = matrix_array(s.pca_components);
   e.arrays["data"] = matrix_array(s.data);
   e.arrays["embedding"] = matrix_array(s.embedding);
@@ -194,6 +196,9 @@ void Archive::put(const std::string& name, const Phate<double>& model) {
   e.arrays["entropy"] = vector_array(s.entropy);
   entries_[name] = std::move(e);
 }
+
+void Archive::put(const std::string& name, const Phate<double>& model) { put_phate(name, model); }
+void Archive::put(const std::string& name, const Phate<float>& model) { put_phate(name, model); }
 
 void Archive::put(const std::string& name, const PGan& model) {
   check_name(name);
@@ -245,32 +250,41 @@ const std::string& Archive::settings(const std::string& name) const {
   return it->second.settings_json;
 }
 
-Phate<double> Archive::get_phate(const std::string& name) const {
+template <typename S>
+Phate<S> Archive::get_phate_as(const std::string& name) const {
   const Entry& e = entry(name, "phate");
   try {
     const json j = json::parse(e.settings_json);
-    Phate<double>::State s;
+    const std::string scalar = j.value("scalar", "float64");
+    if (scalar != (std::is_same_v<S, float> ? "float32" : "float64"))
+      throw InvalidArgument("archive: entry '" + name + "' holds a " + scalar + " Phate; use get_phate" +
+                            (scalar == "float32" ? "_float" : ""));
+    typename Phate<S>::State s;
     s.params = phate_params(j.at("params"));
     s.n_features_in = j.at("n_features_in");
     s.optimal_t = j.at("optimal_t");
     s.seed = j.at("seed");
     const auto mean = to_matrix(need(e, "pca_mean", name), name + "/pca_mean");
-    s.pca_mean = Eigen::Map<const Eigen::VectorXd>(mean.data(), mean.size());
-    s.pca_components = to_matrix(need(e, "pca_components", name), name + "/pca_components");
+    s.pca_mean = Eigen::Map<const Eigen::VectorXd>(mean.data(), mean.size()).cast<S>();
+    s.pca_components = to_matrix(need(e, "pca_components", name), name + "/pca_components").cast<S>();
     if (s.pca_components.size() == 0) s.pca_mean.resize(0);
-    s.data = to_matrix(need(e, "data", name), name + "/data");
-    s.embedding = to_matrix(need(e, "embedding", name), name + "/embedding");
-    s.landmark_embedding = to_matrix(need(e, "landmark_embedding", name), name + "/landmark_embedding");
+    s.data = to_matrix(need(e, "data", name), name + "/data").cast<S>();
+    s.embedding = to_matrix(need(e, "embedding", name), name + "/embedding").cast<S>();
+    s.landmark_embedding = to_matrix(need(e, "landmark_embedding", name), name + "/landmark_embedding").cast<S>();
     const auto& cl = need(e, "clusters", name).values;
     s.clusters.assign(cl.begin(), cl.end());
     s.entropy = need(e, "entropy", name).values;
-    return Phate<double>::from_state(std::move(s));
+    return Phate<S>::from_state(std::move(s));
   } catch (const json::exception& ex) {
     throw IOError("archive: settings of '" + name + "' are damaged: " + ex.what());
   } catch (const InvalidArgument& ex) {
+    if (std::string(ex.what()).rfind("archive:", 0) == 0) throw;
     throw IOError("archive: entry '" + name + "' is inconsistent: " + ex.what());
   }
 }
+
+Phate<double> Archive::get_phate(const std::string& name) const { return get_phate_as<double>(name); }
+Phate<float> Archive::get_phate_float(const std::string& name) const { return get_phate_as<float>(name); }
 
 PGan Archive::get_pgan(const std::string& name) const {
   const Entry& e = entry(name, "pgan");
@@ -324,7 +338,9 @@ void Archive::save(const std::string& path) const {
                                                                         : std::string()));
           std::vector<hsize_t> dims(a.shape.begin(), a.shape.end());
           H5::DataSpace space(static_cast<int>(dims.size()), dims.data());
-          const bool single = key.rfind("weights/", 0) == 0;  // network weights are float32
+          // Network weights and single-precision models are float32.
+          const bool single = key.rfind("weights/", 0) == 0 ||
+                              e.settings_json.find("\"scalar\":\"float32\"") != std::string::npos;
           const auto& type = single ? H5::PredType::NATIVE_FLOAT : H5::PredType::NATIVE_DOUBLE;
           H5::DataSet ds = parent.createDataSet(key.substr(key.rfind('/') + 1), type, space);
           if (!a.values.empty()) {

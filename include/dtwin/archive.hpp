@@ -38,10 +38,12 @@ class Archive {
   };
 
   void put(const std::string& name, const Phate<double>& model);
+  void put(const std::string& name, const Phate<float>& model);  // arrays stored as float32
   void put(const std::string& name, const PGan& model);
   void put(const std::string& name, const SoftSensorMLP& model);
 
   Phate<double> get_phate(const std::string& name) const;
+  Phate<float> get_phate_float(const std::string& name) const;  // for entries saved from Phate<float>
   PGan get_pgan(const std::string& name) const;
   SoftSensorMLP get_soft_sensor(const std::string& name) const;
 
@@ -63,6 +65,10 @@ class Archive {
 
  private:
   const Entry& entry(const std::string& name, const char* kind) const;
+  template <typename S>
+  void put_phate(const std::string& name, const Phate<S>& model);
+  template <typename S>
+  Phate<S> get_phate_as(const std::string& name) const;
   std::map<std::string, Entry> entries_;
   std::string created_, version_;
 };

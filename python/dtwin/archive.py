@@ -38,9 +38,10 @@ def save(path, models):
         if not hasattr(model, "_core"):
             raise ValueError(f"model {name!r} is not fitted; fit it before saving")
         if isinstance(model, Phate):
-            if model._dtype != np.float64:
-                raise ValueError(f"model {name!r}: only float64 Phate models are saved; fit it on float64 data")
-            a.put_phate(name, model._core)
+            if model._dtype == np.float32:
+                a.put_phate_float(name, model._core)
+            else:
+                a.put_phate(name, model._core)
         elif isinstance(model, PGan):
             a.put_pgan(name, model._core)
         elif isinstance(model, SoftSensorMLP):
@@ -62,8 +63,10 @@ def load(path):
         settings = json.loads(a.settings_json(name))
         kind = a.kind(name)
         if kind == "phate":
-            model = Phate(**_python_phate_kwargs(settings["params"]))
-            model._set_fitted(a.get_phate(name), model._core_params())
+            single = settings.get("scalar", "float64") == "float32"
+            model = Phate(**_python_phate_kwargs(settings["params"]), precision="single" if single else "double")
+            model._out_dtype = np.dtype(np.float64)
+            model._set_fitted(a.get_phate_float(name) if single else a.get_phate(name), model._core_params())
         elif kind == "pgan":
             params = settings["params"]
             model = PGan(**params)

@@ -41,6 +41,10 @@ class Phate(BaseEstimator):
         Threads for the neighbour search and kernel; -1 uses all cores.
     verbose : int, default 0
         1 prints each stage and its time to stderr.
+    precision : {"single", "double"}, default "single"
+        Arithmetic of the fit. Single precision was 1.5-1.9x faster with the same agreement
+        with the official PHATE (docs/phate.md); results come back in the input's dtype
+        (float32 for float32 input, float64 otherwise) either way.
 
     Attributes
     ----------
@@ -61,7 +65,7 @@ class Phate(BaseEstimator):
 
     def __init__(self, n_components=2, knn=5, decay=40, n_landmark=2000, t="auto", gamma=1,
                  n_pca=100, mds="metric", mds_solver="smacof", knn_dist="euclidean",
-                 random_state=None, n_jobs=1, verbose=0):
+                 random_state=None, n_jobs=1, verbose=0, precision="single"):
         self.n_components = n_components
         self.knn = knn
         self.decay = decay
@@ -75,6 +79,7 @@ class Phate(BaseEstimator):
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.verbose = verbose
+        self.precision = precision
 
     # -- parameters as the C++ core takes them ------------------------------------------
     def _core_params(self):
@@ -120,10 +125,15 @@ class Phate(BaseEstimator):
     # -- estimator API -------------------------------------------------------------------
     def fit(self, X, y=None):
         """Embed X (n_samples x n_features). y is ignored. Returns self."""
+        if self.precision not in ("single", "double"):
+            raise ValueError(f'precision must be "single" or "double", got {self.precision!r}')
         X = as_matrix(X)
+        out_dtype = X.dtype
+        work = np.float32 if self.precision == "single" else np.float64
         params = self._core_params()
-        core = (_core._PhateF32 if X.dtype == np.float32 else _core._PhateF64)(params)
-        core.fit(X, self._progress())
+        core = (_core._PhateF32 if work == np.float32 else _core._PhateF64)(params)
+        core.fit(np.ascontiguousarray(X, dtype=work), self._progress())
+        self._out_dtype = np.dtype(out_dtype)
         self._set_fitted(core, params)
         return self
 
@@ -136,7 +146,7 @@ class Phate(BaseEstimator):
         if X is None:
             return self.embedding_
         X = as_matrix(X, dtype=self._dtype)
-        return self._core.transform(X)
+        return self._core.transform(X).astype(self._out_dtype, copy=False)
 
     def fit_transform(self, X, y=None):
         return self.fit(X).embedding_
@@ -146,13 +156,15 @@ class Phate(BaseEstimator):
         self._core = core
         self._core_params_used = params
         st = core.state()
-        self._dtype = st["embedding"].dtype
-        self.embedding_ = st["embedding"]
-        self.diff_potential_ = st["diff_potential"]
+        self._dtype = st["embedding"].dtype  # the core's arithmetic
+        out = getattr(self, "_out_dtype", self._dtype)
+        self.embedding_ = st["embedding"].astype(out, copy=False)
+        self.diff_potential_ = st["diff_potential"].astype(out, copy=False)
         self.optimal_t_ = int(st["optimal_t"])
         self.entropy_ = st["entropy"] if st["entropy"].size else None
         self.clusters_ = st["clusters"] if st["clusters"].size else None
-        self.landmark_embedding_ = st["landmark_embedding"] if st["landmark_embedding"].size else None
+        self.landmark_embedding_ = (st["landmark_embedding"].astype(out, copy=False)
+                                    if st["landmark_embedding"].size else None)
         self.n_features_in_ = int(st["n_features_in"])
         self.seed_ = int(st["seed"])
 
@@ -162,6 +174,8 @@ class Phate(BaseEstimator):
 
     def __getstate__(self):
         state = {k: v for k, v in self.__dict__.items() if not k.startswith("_") and not k.endswith("_")}
+        if hasattr(self, "_out_dtype"):
+            state["_out_dtype"] = self._out_dtype
         if hasattr(self, "_core"):
             state["_fitted"] = (self._core_params_used, self._core.state())
         return state

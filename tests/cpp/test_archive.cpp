@@ -160,3 +160,18 @@ TEST(Archive, WritesAnArchiveForThePythonSide) {
   for (Eigen::Index i = 0; i < P.rows(); ++i) out << m.X(i, 0) << ',' << m.X(i, 1) << ',' << P(i, 0) << '\n';
   EXPECT_TRUE(fs::exists("cpp_written.h5"));
 }
+
+TEST(Archive, SinglePrecisionPhateRoundTrips) {
+  TempDir dir;
+  dtwin::PhateParams p;
+  p.random_state = 0;
+  dtwin::Phate<float> phate(p);
+  const dtwin::Phate<float>::Matrix X = dtwin_test::swiss_roll(150, 0.3, 4).cast<float>();
+  phate.fit(X);
+  dtwin::Archive a;
+  a.put("phate32", phate);
+  a.save(dir.file("f.h5"));
+  auto b = dtwin::Archive::load(dir.file("f.h5"));
+  EXPECT_EQ(b.get_phate_float("phate32").transform(X.topRows(5)), phate.transform(X.topRows(5)));
+  EXPECT_THROW(b.get_phate("phate32"), dtwin::InvalidArgument);
+}

@@ -168,3 +168,18 @@ def test_sklearn_clone_when_available():
     ph = dtwin.Phate(knn=7, random_state=3)
     cl = sklearn_base.clone(ph)
     assert cl.get_params() == ph.get_params()
+
+
+def test_single_and_double_precision_agree():
+    X, _ = swiss_roll(500, seed=11)
+    single = dtwin.Phate(random_state=0).fit(X)
+    double = dtwin.Phate(random_state=0, precision="double").fit(X)
+    assert single.embedding_.dtype == np.float64 and double.embedding_.dtype == np.float64
+    assert single._dtype == np.float32 and double._dtype == np.float64
+    d = lambda Y: np.sqrt(((Y[:, None] - Y[None]) ** 2).sum(-1))[np.triu_indices(len(Y), 1)]
+    rs = np.corrcoef(np.argsort(np.argsort(d(single.embedding_))), np.argsort(np.argsort(d(double.embedding_))))[0, 1]
+    assert rs > 0.99
+    assert abs(single.optimal_t_ - double.optimal_t_) <= 1
+    assert single.transform(X[:3]).dtype == np.float64
+    with pytest.raises(ValueError, match="precision"):
+        dtwin.Phate(precision="half").fit(X)
