@@ -37,6 +37,24 @@ class CoreModel:
     _core_class = None     # name of the class in dtwin._core
     _keep_private = ()     # private attributes that belong to the fitted state
 
+    def _train(self, core, params, args, loss_names):
+        """core.fit(*args) with a progress bar when verbose (the core reports the epoch, then
+        the losses named by loss_names), then the fitted state."""
+        from ._progress import EpochProgress
+
+        bar = EpochProgress(self.epochs, type(self).__name__, enabled=bool(self.verbose))
+
+        def progress(epoch, *losses):
+            bar.update(epoch, **dict(zip(loss_names, losses)))
+            return True
+
+        try:
+            core.fit(*args, progress if self.verbose else None)
+        finally:
+            bar.close()
+        self._set_fitted(core, params)
+        return self
+
     def __getstate__(self):
         state = {k: v for k, v in self.__dict__.items() if not k.startswith("_") or k in self._keep_private}
         if hasattr(self, "_core"):

@@ -3,7 +3,6 @@ import numpy as np
 
 from . import _core
 from ._base import BaseEstimator, CoreModel
-from ._progress import EpochProgress
 from ._validation import as_matrix, check_int_params, check_random_state
 
 
@@ -59,19 +58,7 @@ class PGan(CoreModel, BaseEstimator):
         if Z.shape[0] != X.shape[0]:
             raise ValueError(f"Z has {Z.shape[0]} rows but X has {X.shape[0]}; pass one embedding per sample")
         params = self._core_params()
-        core = _core._PGan(params)
-        bar = EpochProgress(self.epochs, "PGan", enabled=bool(self.verbose))
-
-        def progress(epoch, d_loss, g_loss, l1, val_l1):
-            bar.update(epoch, d=d_loss, g=g_loss, l1=l1, val_l1=val_l1)
-            return True
-
-        try:
-            core.fit(Z, X, progress if self.verbose else None)
-        finally:
-            bar.close()
-        self._set_fitted(core, params)
-        return self
+        return self._train(_core._PGan(params), params, (Z, X), ("d", "g", "l1", "val_l1"))
 
     def generate(self, Z):
         """Samples (scaled space) for the embeddings Z."""

@@ -3,7 +3,6 @@ import numpy as np
 
 from . import _core
 from ._base import BaseEstimator, CoreModel
-from ._progress import EpochProgress
 from ._validation import as_matrix, check_int_params, check_random_state
 
 
@@ -70,19 +69,7 @@ class SoftSensorMLP(CoreModel, BaseEstimator):
             X_val = as_matrix(X_val, "X_val", dtype=np.float64)
             y_val, _ = _as_targets(y_val, "y_val")
         params = self._core_params()
-        core = _core._SoftSensorMLP(params)
-        bar = EpochProgress(self.epochs, "SoftSensorMLP", enabled=bool(self.verbose))
-
-        def progress(epoch, train_loss, val_loss):
-            bar.update(epoch, train=train_loss, val=val_loss)
-            return True
-
-        try:
-            core.fit(X, Y, X_val, y_val, progress if self.verbose else None)
-        finally:
-            bar.close()
-        self._set_fitted(core, params)
-        return self
+        return self._train(_core._SoftSensorMLP(params), params, (X, Y, X_val, y_val), ("train", "val"))
 
     def predict(self, X):
         if not hasattr(self, "_core"):
