@@ -26,8 +26,9 @@ python: bootstrap
 test-cpp: install-cpp
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-test-python: python
-	$(VENV)/bin/python -m pytest -q tests/python
+# The C++ build provides twin_tool, with which the end-to-end test reads archives from C++.
+test-python: python cpp
+	DTWIN_TWIN_TOOL=$(CURDIR)/$(BUILD)/tests/cpp/twin_tool $(VENV)/bin/python -m pytest -q tests/python
 
 test: test-cpp test-python
 
@@ -40,6 +41,7 @@ bench: python
 	$(VENV)/bin/python bench/pgan.py
 	$(VENV)/bin/python bench/pgan_loss.py
 	$(VENV)/bin/python bench/soft_sensor.py
+	$(VENV)/bin/python bench/twin.py
 
 clean:
 	rm -rf _build $(VENV) *.egg-info python/*.egg-info build

@@ -12,6 +12,8 @@ void bind_sparse_generation(py::module_& m);
 void bind_pgan(py::module_& m);
 void bind_soft_sensor(py::module_& m);
 void bind_archive(py::module_& m);
+void bind_unit_config(py::module_& m);
+void bind_twin(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "dtwin compiled core (use the dtwin package, not this module directly)";
@@ -30,4 +32,6 @@ PYBIND11_MODULE(_core, m) {
   bind_pgan(m);
   bind_soft_sensor(m);
   bind_archive(m);
+  bind_unit_config(m);
+  bind_twin(m);
 }

@@ -10,6 +10,8 @@
 #include <functional>
 #include <unistd.h>
 
+#include "atomic_file.hpp"
+#include "params_json.hpp"
 #include "dtwin/version.hpp"
 
 namespace dtwin {
@@ -17,84 +19,10 @@ namespace {
 
 using json = nlohmann::json;
 
-// ---- settings <-> JSON ------------------------------------------------------------------------
-json to_json(const PhateParams& p) {
-  return {{"n_components", p.n_components}, {"knn", p.knn}, {"decay", p.decay}, {"n_landmark", p.n_landmark},
-          {"t", p.t}, {"gamma", p.gamma}, {"n_pca", p.n_pca}, {"mds", p.mds}, {"mds_solver", p.mds_solver},
-          {"knn_dist", p.knn_dist}, {"random_state", p.random_state ? json(*p.random_state) : json(nullptr)},
-          {"n_jobs", p.n_jobs}, {"t_max", p.t_max}, {"thresh", p.thresh}, {"n_svd", p.n_svd}};
-}
-PhateParams phate_params(const json& j) {
-  PhateParams p;
-  p.n_components = j.at("n_components");
-  p.knn = j.at("knn");
-  p.decay = j.at("decay");
-  p.n_landmark = j.at("n_landmark");
-  p.t = j.at("t");
-  p.gamma = j.at("gamma");
-  p.n_pca = j.at("n_pca");
-  p.mds = j.at("mds");
-  p.mds_solver = j.at("mds_solver");
-  p.knn_dist = j.at("knn_dist");
-  if (!j.at("random_state").is_null()) p.random_state = j.at("random_state").get<std::uint64_t>();
-  p.n_jobs = j.at("n_jobs");
-  p.t_max = j.at("t_max");
-  p.thresh = j.at("thresh");
-  p.n_svd = j.at("n_svd");
-  return p;
-}
-json to_json(const PGanParams& p) {
-  return {{"generator_hidden", p.generator_hidden}, {"branch_hidden", p.branch_hidden},
-          {"discriminator_hidden", p.discriminator_hidden}, {"loss", p.loss}, {"l1_weight", p.l1_weight},
-          {"label_smoothing", p.label_smoothing}, {"gp_weight", p.gp_weight}, {"n_critic", p.n_critic},
-          {"epochs", p.epochs}, {"batch_size", p.batch_size}, {"lr_generator", p.lr_generator},
-          {"lr_discriminator", p.lr_discriminator}, {"beta1", p.beta1}, {"beta2", p.beta2},
-          {"validation_fraction", p.validation_fraction}, {"patience", p.patience},
-          {"random_state", p.random_state ? json(*p.random_state) : json(nullptr)}, {"n_jobs", p.n_jobs}};
-}
-PGanParams pgan_params(const json& j) {
-  PGanParams p;
-  p.generator_hidden = j.at("generator_hidden").get<std::vector<int>>();
-  p.branch_hidden = j.at("branch_hidden");
-  p.discriminator_hidden = j.at("discriminator_hidden").get<std::vector<int>>();
-  p.loss = j.at("loss");
-  p.l1_weight = j.at("l1_weight");
-  p.label_smoothing = j.at("label_smoothing");
-  p.gp_weight = j.at("gp_weight");
-  p.n_critic = j.at("n_critic");
-  p.epochs = j.at("epochs");
-  p.batch_size = j.at("batch_size");
-  p.lr_generator = j.at("lr_generator");
-  p.lr_discriminator = j.at("lr_discriminator");
-  p.beta1 = j.at("beta1");
-  p.beta2 = j.at("beta2");
-  p.validation_fraction = j.at("validation_fraction");
-  p.patience = j.at("patience");
-  if (!j.at("random_state").is_null()) p.random_state = j.at("random_state").get<std::uint64_t>();
-  p.n_jobs = j.at("n_jobs");
-  return p;
-}
-json to_json(const SoftSensorParams& p) {
-  return {{"hidden", p.hidden}, {"activation", p.activation}, {"dropout", p.dropout},
-          {"weight_decay", p.weight_decay}, {"lr", p.lr}, {"epochs", p.epochs}, {"batch_size", p.batch_size},
-          {"validation_fraction", p.validation_fraction}, {"patience", p.patience},
-          {"random_state", p.random_state ? json(*p.random_state) : json(nullptr)}, {"n_jobs", p.n_jobs}};
-}
-SoftSensorParams soft_sensor_params(const json& j) {
-  SoftSensorParams p;
-  p.hidden = j.at("hidden").get<std::vector<int>>();
-  p.activation = j.at("activation");
-  p.dropout = j.at("dropout");
-  p.weight_decay = j.at("weight_decay");
-  p.lr = j.at("lr");
-  p.epochs = j.at("epochs");
-  p.batch_size = j.at("batch_size");
-  p.validation_fraction = j.at("validation_fraction");
-  p.patience = j.at("patience");
-  if (!j.at("random_state").is_null()) p.random_state = j.at("random_state").get<std::uint64_t>();
-  p.n_jobs = j.at("n_jobs");
-  return p;
-}
+using detail::phate_params;
+using detail::pgan_params;
+using detail::soft_sensor_params;
+using detail::to_json;
 
 // ---- arrays ---------------------------------------------------------------------------------
 template <typename M>
@@ -232,6 +160,18 @@ const Archive::Entry& Archive::entry(const std::string& name, const char* kind) 
   return it->second;
 }
 
+void Archive::put_entry(const std::string& name, Entry entry) {
+  check_name(name);
+  if (entry.kind.empty()) throw InvalidArgument("archive: entry '" + name + "' needs a kind");
+  entries_[name] = std::move(entry);
+}
+
+const Archive::Entry& Archive::get_entry(const std::string& name) const {
+  auto it = entries_.find(name);
+  if (it == entries_.end()) throw InvalidArgument("archive: no entry '" + name + "'");
+  return it->second;
+}
+
 std::vector<std::string> Archive::names() const {
   std::vector<std::string> out;
   for (const auto& [k, v] : entries_) out.push_back(k);
@@ -318,7 +258,7 @@ SoftSensorMLP Archive::get_soft_sensor(const std::string& name) const {
 // ---- files -----------------------------------------------------------------------------------
 void Archive::save(const std::string& path) const {
   H5::Exception::dontPrint();
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+  const std::string tmp = detail::temp_path_for(path);
   try {
     {
       H5::H5File f(tmp, H5F_ACC_TRUNC);
@@ -356,13 +296,7 @@ void Archive::save(const std::string& path) const {
       f.flush(H5F_SCOPE_GLOBAL);
     }
     // Durable before the rename, so a crash cannot leave a renamed but empty file.
-    const int fd = ::open(tmp.c_str(), O_RDONLY);
-    if (fd >= 0) {
-      ::fsync(fd);
-      ::close(fd);
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0)
-      throw IOError("archive: cannot move the saved file into place at '" + path + "'");
+    detail::commit_temp_file(tmp, path);
   } catch (const H5::Exception& ex) {
     std::remove(tmp.c_str());
     throw IOError("archive: cannot write '" + path + "': " + ex.getDetailMsg() +
@@ -426,10 +360,12 @@ Archive Archive::load(const std::string& path) {
         };
         if (g.nameExists("arrays")) arrays(gpath + "/arrays", "");
         out.entries_[gpath] = std::move(e);
-        return;
       }
+      // Entries may hold entries (a twin holds its Phate, PGan and soft sensor).
+      const bool is_entry = !gpath.empty() && out.entries_.count(gpath) > 0;
       for (hsize_t i = 0; i < g.getNumObjs(); ++i) {
         const std::string child = g.getObjnameByIdx(i);
+        if (is_entry && child == "arrays") continue;
         if (g.childObjType(child) == H5O_TYPE_GROUP) walk(gpath.empty() ? child : gpath + "/" + child);
       }
     };

@@ -32,7 +32,7 @@ class Archive {
     std::vector<double> values;
   };
   struct Entry {
-    std::string kind;           // "phate", "pgan", "soft_sensor"
+    std::string kind;           // "phate", "pgan", "soft_sensor", "equipment_twin", "unit_twin"
     std::string settings_json;  // parameters and sizes
     std::map<std::string, Array> arrays;
   };
@@ -46,6 +46,10 @@ class Archive {
   Phate<float> get_phate_float(const std::string& name) const;  // for entries saved from Phate<float>
   PGan get_pgan(const std::string& name) const;
   SoftSensorMLP get_soft_sensor(const std::string& name) const;
+
+  // Any entry as it is stored; composite models (twins) are built from these.
+  void put_entry(const std::string& name, Entry entry);
+  const Entry& get_entry(const std::string& name) const;
 
   std::vector<std::string> names() const;
   const std::string& kind(const std::string& name) const;

@@ -52,7 +52,8 @@ def save(path, models):
 
 
 def load(path):
-    """Read an archive written by :func:`save` (or by C++): a dict of name -> fitted model."""
+    """Read an archive written by :func:`save` (or by C++): a dict of name -> fitted model.
+    Twin archives list their models here too; :func:`dtwin.load_twin` reads the twin whole."""
     from .pgan import PGan
     from .phate import Phate
     from .soft_sensor import SoftSensorMLP
@@ -76,6 +77,8 @@ def load(path):
             model = SoftSensorMLP(**params)
             model._one_d = settings["n_outputs"] == 1
             model._set_fitted(a.get_soft_sensor(name), params)
+        elif kind in ("equipment_twin", "unit_twin"):
+            continue  # twins are read whole with dtwin.load_twin; their models stay listed
         else:
             raise OSError(f"{path}: entry {name!r} has an unknown kind {kind!r}; a newer dtwin may read it")
         out[name] = model

@@ -1,15 +1,81 @@
-"""The ``dtwin`` command line."""
+"""The ``dtwin`` command line (docs/cli.md)."""
 import argparse
+import json
+import os
 import sys
+import time
+
+EXAMPLES = """examples:
+  dtwin simulate --rows 20000 --seed 0 --out hdt            # hdt/hdt.csv, hdt/hdt.json
+  dtwin train --config hdt/hdt.json --data hdt/hdt.csv --out hdt.h5
+  dtwin train --config hdt/hdt.json --data hdt/hdt.csv --equipment R-101 --out r101.h5
+  dtwin generate --model hdt.h5 --n 10000 --target sparse --out virtual.csv
+  dtwin predict --model hdt.h5 --data hdt/hdt.csv --out predicted.csv
+  dtwin evaluate --model hdt.h5 --data new_plant_data.csv
+  dtwin report --model r101.h5 --data hdt/hdt.csv --out report.html
+  dtwin info --model hdt.h5
+"""
 
 
-def main(argv=None):
-    from . import __version__, show_config
+def _common(p, seed=True):
+    if seed:
+        p.add_argument("--seed", type=int, default=0, help="random seed (default 0): same seed, same result")
+    p.add_argument("--threads", type=int, default=None, help="threads for the C++ core (default: all cores)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars or summaries")
 
-    parser = argparse.ArgumentParser(prog="dtwin", description="dtwin: digital twins and virtual process data")
+
+def _parser():
+    parser = argparse.ArgumentParser(prog="dtwin", description="dtwin: digital twins and virtual process data",
+                                     epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="store_true", help="print versions, BLAS and threads, then exit")
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("info", help="print versions of dtwin and its dependencies, BLAS and threads")
+
+    s = sub.add_parser("simulate", help="simulate the built-in hydrotreater (CSV + unit config JSON)")
+    s.add_argument("--rows", type=int, default=20000)
+    s.add_argument("--out", default="hdt", help="folder for <name>.csv, <name>.json, <name>_regime.csv")
+    s.add_argument("--name", default="hdt")
+    s.add_argument("--lab-interval", type=int, default=24, help="rows between lab samples")
+    _common(s)
+
+    t = sub.add_parser("train", help="train a unit twin (or one equipment's twin) and save the archive")
+    t.add_argument("--config", required=True, help="unit config JSON (docs/unit_config.md)")
+    t.add_argument("--data", required=True, help="CSV with a header; timestamp column optional")
+    t.add_argument("--out", required=True, help="HDF5 archive to write")
+    t.add_argument("--equipment", default=None, help="train only this equipment's twin")
+    t.add_argument("--epochs", type=int, default=None, help="PGAN epochs (default 300)")
+    t.add_argument("--validation-fraction", type=float, default=0.2)
+    _common(t)
+
+    g = sub.add_parser("generate", help="virtual samples from a trained twin, as CSV")
+    g.add_argument("--model", required=True)
+    g.add_argument("--n", type=int, required=True)
+    g.add_argument("--target", choices=("sparse", "all"), default="sparse")
+    g.add_argument("--out", required=True)
+    _common(g)
+
+    p = sub.add_parser("predict", help="soft-sensor predictions of every target, as CSV")
+    p.add_argument("--model", required=True)
+    p.add_argument("--data", required=True)
+    p.add_argument("--out", required=True)
+    _common(p, seed=False)
+
+    e = sub.add_parser("evaluate", help="RMSE, MAE and R^2 of the soft sensors on data with lab values")
+    e.add_argument("--model", required=True)
+    e.add_argument("--data", required=True)
+    e.add_argument("--out", default=None, help="also write the figures as JSON")
+    _common(e, seed=False)
+
+    r = sub.add_parser("report", help="quality report (HTML with figures, and JSON)")
+    r.add_argument("--model", required=True)
+    r.add_argument("--data", required=True, help="real data to compare the virtual samples with")
+    r.add_argument("--test", default=None, help="held-out data for the parity plots")
+    r.add_argument("--regime", default=None, help="CSV with a 'regime' column, one row per data row")
+    r.add_argument("--out", default="report.html")
+    _common(r)
+
+    i = sub.add_parser("info", help="versions, BLAS and threads; with --model, what an archive holds")
+    i.add_argument("--model", default=None)
+
     b = sub.add_parser("benchmark", help="the augmentation benchmark (docs/benchmark.md)")
     b.add_argument("--data-dir", default=None, help="folder with the real data sets (sru, gas_turbine, "
                    "penicillin_indpensim); without it only the built-in sets run")
@@ -19,24 +85,187 @@ def main(argv=None):
     b.add_argument("--methods", default=None, help="comma-separated; default: all (see docs/benchmark.md)")
     b.add_argument("--n-virtual", type=float, default=1.0, help="virtual samples per real training sample")
     b.add_argument("--out", default="benchmark_out", help="folder for results.csv, results.md and the figures")
+    return parser
+
+
+def main(argv=None):
+    parser = _parser()
     args = parser.parse_args(argv)
     if args.version:
+        from . import __version__, show_config
+
         print(f"dtwin {__version__}")
         show_config()
         return 0
-    if args.command == "info":
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    if getattr(args, "threads", None):
+        from . import set_num_threads
+
+        set_num_threads(args.threads)
+    try:
+        return COMMANDS[args.command](args)
+    except (ValueError, RuntimeError, OSError, KeyError) as e:
+        msg = str(e).strip().replace("\n", "; ")
+        print(f"dtwin {args.command}: error: {msg}", file=sys.stderr)
+        return 1
+
+
+def _say(args, *text):
+    if not getattr(args, "quiet", False):
+        print(*text)
+
+
+def _simulate(args):
+    from . import simulate
+
+    t0 = time.perf_counter()
+    sim = simulate(args.rows, random_state=args.seed, lab_interval=args.lab_interval)
+    paths = sim.save(args.out, args.name)
+    _say(args, f"simulated {args.rows} rows in {time.perf_counter() - t0:.1f} s; wrote {', '.join(paths)}")
+    return 0
+
+
+def _train(args):
+    from .twin import EquipmentTwin, UnitTwin
+    from .unit import UnitConfig, read_csv
+
+    cfg = UnitConfig.load(args.config)
+    data = read_csv(args.data, cfg.data.get("timestamp_column"))
+    kw = dict(random_state=args.seed, validation_fraction=args.validation_fraction, verbose=not args.quiet,
+              n_jobs=args.threads or 1)
+    if args.epochs:
+        kw["pgan"] = {"epochs": args.epochs}
+    t0 = time.perf_counter()
+    if args.equipment:
+        twin = EquipmentTwin(cfg.find(args.equipment), missing=cfg.data.get("missing"), **kw).fit(data)
+        reports = {args.equipment: twin.report()}
+    else:
+        twin = UnitTwin(cfg, **kw).fit(data)
+        reports = twin.report()
+    twin.save(args.out)
+    _say(args, f"trained in {time.perf_counter() - t0:.1f} s; wrote {args.out}")
+    for name, r in reports.items():
+        rmse = ", ".join(f"{t} {a:.4g} -> {b:.4g}" for t, a, b in zip(r["targets"], r["rmse_real_only"], r["rmse_chosen"]))
+        _say(args, f"  {name}: {r['rows_used']} rows, virtual ratio {r['virtual_ratio']:g}; validation RMSE real-only -> twin: {rmse}")
+    return 0
+
+
+def _generate(args):
+    from .twin import load_twin
+    from .unit import write_csv
+
+    twin = load_twin(args.model)
+    df = twin.generate(args.n, target=args.target, random_state=args.seed)
+    write_csv(args.out, df)
+    _say(args, f"wrote {len(df)} virtual samples x {df.shape[1]} tags to {args.out}")
+    return 0
+
+
+def _load_data(twin, path):
+    from .unit import read_csv
+
+    cfg = twin.config_.data if hasattr(twin.config_, "data") else {}
+    return read_csv(path, cfg.get("timestamp_column"))
+
+
+def _predict(args):
+    from .twin import load_twin
+    from .unit import write_csv
+
+    twin = load_twin(args.model)
+    pred = twin.predict(_load_data(twin, args.data))
+    write_csv(args.out, pred)
+    _say(args, f"wrote predictions of {', '.join(c for c in pred.columns if c != 'timestamp')} for {len(pred)} rows to {args.out}")
+    return 0
+
+
+def evaluate(twin, data):
+    """Per target: RMSE, MAE and R^2 of the twin's soft sensor where the data has a lab value."""
+    import numpy as np
+
+    pred = twin.predict(data)
+    out = {}
+    for t in pred.columns:
+        if t not in data.columns or not np.issubdtype(pred[t].dtype, np.floating):
+            continue
+        y, p = data[t].to_numpy(float), pred[t].to_numpy(float)
+        ok = np.isfinite(y) & np.isfinite(p)
+        if ok.sum() < 2:
+            continue
+        err = p[ok] - y[ok]
+        ss = ((y[ok] - y[ok].mean()) ** 2).sum()
+        out[t] = {"n": int(ok.sum()), "rmse": float(np.sqrt((err ** 2).mean())), "mae": float(np.abs(err).mean()),
+                  "r2": float(1 - (err ** 2).sum() / ss) if ss > 0 else 0.0}
+    if not out:
+        raise ValueError("the data holds no rows with both the inputs and a measured target")
+    return out
+
+
+def _evaluate(args):
+    from .twin import load_twin
+
+    twin = load_twin(args.model)
+    res = evaluate(twin, _load_data(twin, args.data))
+    print(f"{'target':28s} {'n':>6s} {'RMSE':>10s} {'MAE':>10s} {'R2':>7s}")
+    for t, r in res.items():
+        print(f"{t:28s} {r['n']:6d} {r['rmse']:10.4g} {r['mae']:10.4g} {r['r2']:7.3f}")
+    if args.out:
+        from .unit import _atomic_write_text
+
+        _atomic_write_text(args.out, json.dumps(res, indent=2) + "\n")
+    return 0
+
+
+def _report(args):
+    from .report import report
+    from .twin import load_twin
+    twin = load_twin(args.model)
+    data = _load_data(twin, args.data)
+    test = _load_data(twin, args.test) if args.test else None
+    regime = None
+    if args.regime:
+        import pandas as pd
+
+        regime = pd.read_csv(args.regime)["regime"].astype(str).to_numpy()
+    if regime is not None and len(regime) != len(data):
+        raise ValueError(f"--regime has {len(regime)} rows but --data has {len(data)}")
+    numbers = report(twin, data, args.out, test=test, regime=regime, random_state=args.seed)
+    for name, n in numbers.items():
+        _say(args, f"{name}: mean KS {n['ks_mean']:.3f}, correlation diff {n['correlation_diff_mean']:.3f}, "
+                   f"sparse-zone share {n['sparse_zone_share_virtual']:.2f}, "
+                   f"classifier accuracy {n['classifier_two_sample_accuracy']:.2f}")
+    _say(args, f"wrote {args.out} and {os.path.splitext(args.out)[0]}.json")
+    return 0
+
+
+def _info(args):
+    from . import __version__, show_config
+
+    if not args.model:
+        print(f"dtwin {__version__}")
         show_config()
         return 0
-    if args.command == "benchmark":
-        return _benchmark(args)
-    parser.print_help(sys.stderr)
-    return 2
+    from . import _core
+
+    a = _core._Archive.load(os.fspath(args.model))
+    kind = _core._archive_content(os.fspath(args.model))
+    print(f"{args.model}: dtwin archive, {kind.replace('_', ' ')}; written by dtwin {a.dtwin_version} on {a.created}")
+    for name in a.names():
+        s = json.loads(a.settings_json(name))
+        extra = ""
+        if a.kind(name) == "equipment_twin":
+            r, c = s["report"], s["config"]
+            extra = (f": {len(c['tags'])} tags, targets {', '.join(r['targets'])}; {r['rows_used']} rows used, "
+                     f"virtual ratio {r['virtual_ratio']:g}")
+        elif a.kind(name) == "unit_twin":
+            extra = f": unit {s['config']['unit']}, equipment {', '.join(e['name'] for e in s['config']['equipment'])}"
+        print(f"  {name} [{a.kind(name)}]{extra}")
+    return 0
 
 
 def _benchmark(args):
-    import os
-    import time
-
     from . import benchmark as B
 
     sets = B.datasets(args.data_dir)
@@ -46,15 +275,13 @@ def _benchmark(args):
         wanted = args.datasets.split(",")
         unknown = [w for w in wanted if w not in sets]
         if unknown:
-            print(f"dtwin benchmark: unknown data sets {unknown}; available: {sorted(sets)}", file=sys.stderr)
-            return 2
+            raise ValueError(f"unknown data sets {unknown}; available: {sorted(sets)}")
         sets = {k: sets[k] for k in wanted}
     fractions = [float(f) for f in args.fractions.split(",")]
     methods = args.methods.split(",") if args.methods else list(B.METHODS)
     unknown = [m for m in methods if m not in B.METHODS]
     if unknown:
-        print(f"dtwin benchmark: unknown methods {unknown}; available: {', '.join(B.METHODS)}", file=sys.stderr)
-        return 2
+        raise ValueError(f"unknown methods {unknown}; available: {', '.join(B.METHODS)}")
     os.makedirs(args.out, exist_ok=True)
     t0 = time.perf_counter()
     records = B.run(sets, fractions=fractions, seeds=args.seeds, methods=methods, n_virtual=args.n_virtual)
@@ -74,3 +301,7 @@ def _benchmark(args):
     print(B.overview(rows))
     print(f"\nwrote {args.out}/results.md, results.csv, rmse_vs_fraction.png")
     return 0
+
+
+COMMANDS = {"simulate": _simulate, "train": _train, "generate": _generate, "predict": _predict,
+            "evaluate": _evaluate, "report": _report, "info": _info, "benchmark": _benchmark}
