@@ -81,7 +81,7 @@ TwinOptions TwinOptions::from_json(const std::string& text) {
 
 std::string TwinReport::to_json() const {
   return json{{"rows_in", rows_in}, {"rows_used", rows_used}, {"n_fit", n_fit}, {"n_validation", n_validation},
-              {"missing_summary", missing_summary}, {"constant_tags", constant_tags}, {"phate_t", phate_t},
+              {"missing_summary", missing_summary}, {"ignored_columns", ignored_columns}, {"constant_tags", constant_tags}, {"phate_t", phate_t},
               {"pgan_epochs", pgan_epochs}, {"pgan_l1", pgan_l1}, {"virtual_ratio", virtual_ratio},
               {"n_virtual_used", n_virtual_used}, {"ratios_tried", ratios_tried},
               {"validation_rmse", validation_rmse}, {"targets", targets}, {"rmse_real_only", rmse_real_only},
@@ -98,6 +98,7 @@ TwinReport TwinReport::from_json(const std::string& text) {
   r.n_fit = j.value("n_fit", 0L);
   r.n_validation = j.value("n_validation", 0L);
   r.missing_summary = j.value("missing_summary", "");
+  r.ignored_columns = j.value("ignored_columns", std::vector<std::string>{});
   r.constant_tags = j.value("constant_tags", std::vector<std::string>{});
   r.phate_t = j.value("phate_t", 0);
   r.pgan_epochs = j.value("pgan_epochs", 0);
@@ -223,6 +224,9 @@ EquipmentTwin& EquipmentTwin::fit(const Table& data) {
   r.rows_in = mr.rows_in;
   r.rows_used = t.rows();
   r.missing_summary = mr.summary();
+  const std::set<std::string> own(names.begin(), names.end());
+  for (const auto& c : data.columns)
+    if (!own.count(c)) r.ignored_columns.push_back(c);
   const long n = t.rows();
   const long min_rows = std::max(12, f.options.phate.knn + 3);
   if (n < min_rows)

@@ -58,6 +58,7 @@ struct TwinOptions {
 struct TwinReport {
   long rows_in = 0, rows_used = 0, n_fit = 0, n_validation = 0;
   std::string missing_summary;
+  std::vector<std::string> ignored_columns;  // columns of the data that are not the twin's tags
   std::vector<std::string> constant_tags;  // scaled with unit spread
   int phate_t = 0;
   int pgan_epochs = 0;

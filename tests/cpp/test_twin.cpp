@@ -42,6 +42,7 @@ TEST(EquipmentTwin, FitGeneratePredictEmbed) {
   EXPECT_LT(r.rows_used, 340);
   EXPECT_EQ(r.ratios_tried.size(), 3u);
   EXPECT_EQ(r.targets, (std::vector<std::string>{"product_sulfur"}));
+  EXPECT_EQ(r.ignored_columns.size(), sim().data.columns.size() - 9);  // the other equipment's tags
 
   const auto g = twin.generate(500);
   ASSERT_EQ(g.data.rows(), 500);

@@ -21,6 +21,7 @@ def reactor(sim):
 def test_equipment_twin_fit_generate_predict(reactor, sim):
     r = reactor.report()
     assert r["targets"] == ["product_sulfur"] and r["rows_used"] > 200
+    assert "flue_nox" in r["ignored_columns"] and "reactor_wabt" not in r["ignored_columns"]
     assert r["virtual_ratio"] in (0.0, 0.5, 1.0) and len(r["validation_rmse"]) == 3
     v = reactor.generate(300, random_state=4)
     assert list(v.columns) == reactor.tags_ and len(v) == 300
