@@ -42,6 +42,7 @@ bench: python
 	$(VENV)/bin/python bench/pgan_loss.py
 	$(VENV)/bin/python bench/soft_sensor.py
 	$(VENV)/bin/python bench/twin.py
+	$(VENV)/bin/python bench/distributed.py
 
 clean:
 	rm -rf _build $(VENV) *.egg-info python/*.egg-info build

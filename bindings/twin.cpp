@@ -142,6 +142,21 @@ void bind_twin(py::module_& m) {
         py::gil_scoped_release release;
         return U::load(path);
       })
+      .def_static("options_for",
+                  [](const std::string& config_json, const std::string& options_json, std::size_t k) {
+                    return U::options_for(dtwin::UnitConfig::from_json(config_json),
+                                          dtwin::TwinOptions::from_json(options_json), k)
+                        .to_json();
+                  })
+      .def_static("from_twin_files",
+                  [](const std::string& config_json, const std::string& options_json,
+                     const std::vector<std::string>& paths) {
+                    std::vector<E> twins;
+                    py::gil_scoped_release release;
+                    for (const auto& p : paths) twins.push_back(E::load(p));
+                    return U::from_twins(dtwin::UnitConfig::from_json(config_json),
+                                         dtwin::TwinOptions::from_json(options_json), std::move(twins));
+                  })
       .def_property_readonly("is_fitted", &U::is_fitted);
 
   m.def("_archive_content", [](const std::string& path) { return dtwin::archive_content(dtwin::Archive::load(path)); });

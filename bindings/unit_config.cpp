@@ -28,6 +28,16 @@ void bind_unit_config(py::module_& m) {
     }
     return table_to_tuple(std::move(t));
   });
+  m.def("_parse_csv", [](const std::string& text, const std::string& timestamp_column, const std::string& source) {
+    dtwin::CsvOptions o;
+    o.timestamp_column = timestamp_column;
+    dtwin::Table t;
+    {
+      py::gil_scoped_release release;
+      t = dtwin::parse_csv(text, o, source);
+    }
+    return table_to_tuple(std::move(t));
+  });
   m.def("_write_csv", [](const std::string& path, const std::vector<std::string>& columns, const ArrayIn<double>& values,
                          const std::string& ts_name, const std::vector<std::string>& ts, int precision) {
     dtwin::Table t = table_from(columns, values, ts_name, ts);

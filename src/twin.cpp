@@ -10,6 +10,7 @@
 #include <set>
 
 #include "dtwin/detail/neighbors.hpp"
+#include "blas_threads.hpp"
 #include "params_json.hpp"
 
 namespace dtwin {
@@ -172,7 +173,13 @@ struct EquipmentTwin::Impl {
     const long m = std::min<long>(n, F.rows());
     Matrix Zv(m, F.cols());
     for (long i = 0; i < m; ++i) Zv.row(i) = F.row(order[static_cast<std::size_t>(i)]);
-    return {unscale_rows(pgan.generate(Zv)), Zv};
+    Matrix X = unscale_rows(pgan.generate(Zv));
+    // A tag constant in the training rows stays constant: a slightly varying copy would be
+    // standardised by a tiny spread downstream and blow up predictions on new data.
+    for (const auto& c : report.constant_tags)
+      for (std::size_t j = 0; j < config.tags.size(); ++j)
+        if (config.tags[j].name == c) X.col(static_cast<Eigen::Index>(j)).setConstant(mean[static_cast<Eigen::Index>(j)]);
+    return {X, Zv};
   }
 };
 
@@ -220,6 +227,7 @@ EquipmentTwin& EquipmentTwin::fit(const Table& data) {
   f.progress = s.progress;
   f.index_tags();
   TwinReport& r = f.report;
+  detail::ScopedBlasThreads blas_threads(detail::resolve_threads(f.options.n_jobs));
   const MissingReport mr = apply_missing(t, f.options.missing, f.config.inputs(), names);
   r.rows_in = mr.rows_in;
   r.rows_used = t.rows();
@@ -557,12 +565,36 @@ UnitTwin::UnitTwin(UnitConfig config, TwinOptions options) : config_(std::move(c
   options_.validate();
 }
 
+TwinOptions UnitTwin::options_for(const UnitConfig& config, const TwinOptions& options, std::size_t k) {
+  if (k >= config.equipment.size())
+    throw InvalidArgument("UnitTwin: equipment index " + std::to_string(k) + " out of range");
+  TwinOptions o = options;
+  o.missing = config.missing;
+  if (o.random_state) o.random_state = *o.random_state + 1000 * k;
+  return o;
+}
+
+UnitTwin UnitTwin::from_twins(UnitConfig config, TwinOptions options, std::vector<EquipmentTwin> twins) {
+  UnitTwin u(std::move(config), std::move(options));
+  if (twins.size() != u.config_.equipment.size())
+    throw InvalidArgument("UnitTwin::from_twins: " + std::to_string(twins.size()) + " twins for " +
+                          std::to_string(u.config_.equipment.size()) + " equipment");
+  for (const auto& eq : u.config_.equipment) {
+    auto it = std::find_if(twins.begin(), twins.end(), [&](const EquipmentTwin& t) { return t.config().name == eq.name; });
+    if (it == twins.end()) throw InvalidArgument("UnitTwin::from_twins: no twin for equipment \"" + eq.name + "\"");
+    if (!it->is_fitted()) throw InvalidArgument("UnitTwin::from_twins: the twin of \"" + eq.name + "\" is not fitted");
+    if (it->config().to_json() != eq.to_json())
+      throw InvalidArgument("UnitTwin::from_twins: the twin of \"" + eq.name + "\" was fitted with another config");
+    u.twins_.push_back(std::move(*it));
+    twins.erase(it);  // a moved-from twin has no state to compare with
+  }
+  return u;
+}
+
 UnitTwin& UnitTwin::fit(const Table& data) {
   std::vector<EquipmentTwin> fitted;
   for (std::size_t k = 0; k < config_.equipment.size(); ++k) {
-    TwinOptions o = options_;
-    if (o.random_state) o.random_state = *o.random_state + 1000 * k;
-    EquipmentTwin t(config_.equipment[k], o);
+    EquipmentTwin t(config_.equipment[k], options_for(config_, options_, k));
     if (progress_) {
       auto cb = progress_;
       const std::string name = config_.equipment[k].name;

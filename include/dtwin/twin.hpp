@@ -141,6 +141,11 @@ class UnitTwin {
   UnitTwin(const UnitTwin&) = delete;
   UnitTwin& operator=(const UnitTwin&) = delete;
   UnitTwin& fit(const Table& data);
+  // The options fit gives equipment k (the unit's missing-value policy, a seed per equipment),
+  // so that twins fitted elsewhere (a cluster) equal the serial ones.
+  static TwinOptions options_for(const UnitConfig& config, const TwinOptions& options, std::size_t k);
+  // A unit twin from equipment twins fitted elsewhere, one per equipment of the config.
+  static UnitTwin from_twins(UnitConfig config, TwinOptions options, std::vector<EquipmentTwin> twins);
   // n rows of every tag of the unit. The first equipment generates; each later one generates a
   // pool and takes, for every row, the pool sample nearest on the tags it receives from
   // upstream, whose values it keeps.

@@ -15,7 +15,7 @@ from .soft_sensor import SoftSensorMLP
 from .simulate import Simulation, simulate
 from .sparse_generation import SparseGenerator
 from .twin import EquipmentTwin, UnitTwin, load_twin
-from .unit import UnitConfig, apply_missing, read_csv, write_csv
+from .unit import UnitConfig, apply_missing, iter_csv, read_csv, write_csv
 
-__all__ = ["__version__", "simulate", "Simulation", "UnitConfig", "read_csv", "write_csv", "apply_missing",
+__all__ = ["__version__", "simulate", "Simulation", "UnitConfig", "read_csv", "iter_csv", "write_csv", "apply_missing",
            "EquipmentTwin", "UnitTwin", "load_twin", "report", "save", "load", "augment", "Phate", "SparseGenerator", "PGan", "SoftSensorMLP", "show_config", "set_num_threads", "get_num_threads"]

@@ -64,8 +64,31 @@ def _gan(Xs, n, rng, seed, epochs=300, noise_dim=4, **_):
     return gan.generate(rng.randn(n, noise_dim))
 
 
-def _pgan(Xs, n, rng, seed, target="sparse", n_components=3, epochs=300, l1_weight=10.0, knn=5, **_):
-    """PHATE + sparse-zone virtual features + PGAN."""
+def _local_targets(Xs, V, target_idx, k=10, ridge=1e-2):
+    """Targets of virtual rows re-estimated from the real rows: a ridge-regularised local linear
+    model of the targets on the inputs, fitted on the k real rows nearest to each virtual row's
+    inputs. Keeps virtual targets consistent with their inputs where the generator is vague."""
+    inp = [j for j in range(Xs.shape[1]) if j not in target_idx]
+    A, B = Xs[:, inp], Xs[:, target_idx]
+    Q = V[:, inp]
+    k = min(k, len(A))
+    d2 = (Q ** 2).sum(1)[:, None] + (A ** 2).sum(1)[None, :] - 2 * Q @ A.T
+    nn = np.argpartition(d2, k - 1, axis=1)[:, :k]
+    out = V.copy()
+    for i in range(len(V)):
+        Ai, Bi = A[nn[i]], B[nn[i]]
+        mu_a, mu_b = Ai.mean(0), Bi.mean(0)
+        Ac = Ai - mu_a
+        W = np.linalg.solve(Ac.T @ Ac + ridge * k * np.eye(Ac.shape[1]), Ac.T @ (Bi - mu_b))
+        out[i, target_idx] = mu_b + (Q[i] - mu_a) @ W
+    return out
+
+
+def _pgan(Xs, n, rng, seed, target="sparse", n_components=3, epochs=300, l1_weight=10.0, knn=5, targets=None,
+          target_model="generator", **_):
+    """PHATE + sparse-zone virtual features + PGAN. With the target columns known and
+    target_model="local", the virtual targets come from a local linear model of the real rows
+    instead of the generator."""
     from .pgan import PGan
     from .phate import Phate
     from .sparse_generation import SparseGenerator
@@ -79,13 +102,21 @@ def _pgan(Xs, n, rng, seed, target="sparse", n_components=3, epochs=300, l1_weig
     if len(Zv) > n:
         Zv = Zv[rng.choice(len(Zv), n, replace=False)]
     gan = PGan(epochs=epochs, l1_weight=l1_weight, random_state=seed).fit(Z, Xs)
-    return gan.generate(Zv)
+    V = gan.generate(Zv)
+    if target_model == "local":
+        if not targets:
+            raise ValueError('target_model="local" needs the target columns: pass targets=[...]')
+        V = _local_targets(Xs, V, list(targets))
+    elif target_model != "generator":
+        raise ValueError(f'target_model must be "generator" or "local", got {target_model!r}')
+    return V
 
 
 _IMPL = {"noise": _noise, "smote": _smote, "mtd": _mtd, "gan": _gan, "pgan": _pgan}
 
 
-def augment(data, method="pgan", n=None, target="sparse", random_state=None, **options):
+def augment(data, method="pgan", n=None, target="sparse", random_state=None, targets=None, clip_margin=0.25,
+            **options):
     """Virtual rows for `data` (samples x variables, inputs and targets as columns).
 
     Parameters
@@ -98,6 +129,11 @@ def augment(data, method="pgan", n=None, target="sparse", random_state=None, **o
     n : int, default len(data)
     target : {"sparse", "all"}, default "sparse" (pgan only; see SparseGenerator)
     random_state : int or None
+    targets : list of column positions or names, optional
+        The quality variables among the columns (needed by target_model="local").
+    clip_margin : float, default 0.25
+        gan/pgan: virtual values are clipped to the real range widened by this share of it on
+        each side, and columns constant in the data stay constant.
     **options : method options (noise_level, k_neighbors, epochs, n_components, l1_weight, ...)
 
     Returns an array (or a DataFrame with the same columns when a DataFrame was given).
@@ -118,9 +154,26 @@ def augment(data, method="pgan", n=None, target="sparse", random_state=None, **o
     rng = np.random.RandomState(seed % (2**32))
     Xs, mean, std = _standardise(X)
     kwargs = dict(options)
+    if targets is not None:
+        names = list(columns) if columns is not None else []
+        targets = [names.index(t) if isinstance(t, str) else int(t) for t in np.atleast_1d(targets)]
+        if any(t < 0 or t >= X.shape[1] for t in targets):
+            raise ValueError(f"targets must be column positions in [0, {X.shape[1]}) or column names")
     if method == "pgan":
         kwargs["target"] = target
-    V = _IMPL[method](Xs, n, rng, seed=seed, **kwargs) * std + mean
+        kwargs["targets"] = targets
+    V = _IMPL[method](Xs, n, rng, seed=seed, **kwargs)
+    if method in ("gan", "pgan"):
+        # A generator's outputs can stray far past the data, and a column constant in the data
+        # comes out slightly varying: a soft sensor then standardises that column by a tiny
+        # spread and explodes on new data (seen on penicillin, docs/benchmark.md). Constant
+        # columns stay constant; the rest stay within clip_margin spans of the real range.
+        lo, hi = Xs.min(0), Xs.max(0)
+        span = hi - lo
+        V = np.clip(V, lo - clip_margin * span, hi + clip_margin * span)
+        const = span <= 1e-9
+        V[:, const] = Xs[0, const]
+    V = V * std + mean
     if columns is not None:
         import pandas as pd
 

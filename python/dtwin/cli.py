@@ -51,12 +51,15 @@ def _parser():
     g.add_argument("--n", type=int, required=True)
     g.add_argument("--target", choices=("sparse", "all"), default="sparse")
     g.add_argument("--out", required=True)
+    g.add_argument("--chunk-rows", type=int, default=1_000_000,
+                   help="above this, rows are made in chunks, chunk i with seed + i (bounded memory)")
     _common(g)
 
     p = sub.add_parser("predict", help="soft-sensor predictions of every target, as CSV")
     p.add_argument("--model", required=True)
     p.add_argument("--data", required=True)
     p.add_argument("--out", required=True)
+    p.add_argument("--chunk-rows", type=int, default=100_000, help="rows read and predicted at a time")
     _common(p, seed=False)
 
     e = sub.add_parser("evaluate", help="RMSE, MAE and R^2 of the soft sensors on data with lab values")
@@ -82,8 +85,10 @@ def _parser():
     b.add_argument("--datasets", default=None, help="comma-separated subset of the data sets")
     b.add_argument("--fractions", default="0.05,0.1,0.2")
     b.add_argument("--seeds", type=int, default=5)
-    b.add_argument("--methods", default=None, help="comma-separated; default: all (see docs/benchmark.md)")
+    b.add_argument("--methods", default=None, help="comma-separated; default: all but pgan-local (see docs/benchmark.md)")
     b.add_argument("--n-virtual", type=float, default=1.0, help="virtual samples per real training sample")
+    b.add_argument("--split", choices=("random", "nominal"), default="random",
+                   help="training rows drawn at random, or from the densest 60%% of the rows only")
     b.add_argument("--out", default="benchmark_out", help="folder for results.csv, results.md and the figures")
     return parser
 
@@ -157,10 +162,33 @@ def _generate(args):
     from .unit import write_csv
 
     twin = load_twin(args.model)
-    df = twin.generate(args.n, target=args.target, random_state=args.seed)
-    write_csv(args.out, df)
-    _say(args, f"wrote {len(df)} virtual samples x {df.shape[1]} tags to {args.out}")
+    if args.n <= args.chunk_rows:
+        df = twin.generate(args.n, target=args.target, random_state=args.seed)
+        write_csv(args.out, df)
+        _say(args, f"wrote {len(df)} virtual samples x {df.shape[1]} tags to {args.out}")
+        return 0
+    sizes = [args.chunk_rows] * (args.n // args.chunk_rows) + ([args.n % args.chunk_rows] if args.n % args.chunk_rows else [])
+    chunks = (twin.generate(s, target=args.target, random_state=args.seed + i) for i, s in enumerate(sizes))
+    n = _write_chunks(args.out, chunks)
+    _say(args, f"wrote {n} virtual samples in {len(sizes)} chunks to {args.out}")
     return 0
+
+
+def _write_chunks(path, frames):
+    """CSV from a stream of DataFrames, written to a temporary file renamed at the end."""
+    tmp = f"{path}.tmp-{os.getpid()}"
+    n = 0
+    try:
+        with open(tmp, "w", newline="") as f:
+            for i, df in enumerate(frames):
+                df.to_csv(f, header=i == 0, index=False, float_format="%.8g", date_format="%Y-%m-%dT%H:%M:%S")
+                n += len(df)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    return n
 
 
 def _load_data(twin, path):
@@ -172,12 +200,13 @@ def _load_data(twin, path):
 
 def _predict(args):
     from .twin import load_twin
-    from .unit import write_csv
+    from .unit import iter_csv
 
     twin = load_twin(args.model)
-    pred = twin.predict(_load_data(twin, args.data))
-    write_csv(args.out, pred)
-    _say(args, f"wrote predictions of {', '.join(c for c in pred.columns if c != 'timestamp')} for {len(pred)} rows to {args.out}")
+    cfg = twin.config_.data if hasattr(twin.config_, "data") else {}
+    chunks = (twin.predict(df) for df in iter_csv(args.data, args.chunk_rows, cfg.get("timestamp_column")))
+    n = _write_chunks(args.out, chunks)
+    _say(args, f"wrote predictions for {n} rows to {args.out}")
     return 0
 
 
@@ -278,16 +307,17 @@ def _benchmark(args):
             raise ValueError(f"unknown data sets {unknown}; available: {sorted(sets)}")
         sets = {k: sets[k] for k in wanted}
     fractions = [float(f) for f in args.fractions.split(",")]
-    methods = args.methods.split(",") if args.methods else list(B.METHODS)
+    methods = args.methods.split(",") if args.methods else list(B.DEFAULT_METHODS)
     unknown = [m for m in methods if m not in B.METHODS]
     if unknown:
         raise ValueError(f"unknown methods {unknown}; available: {', '.join(B.METHODS)}")
     os.makedirs(args.out, exist_ok=True)
     t0 = time.perf_counter()
-    records = B.run(sets, fractions=fractions, seeds=args.seeds, methods=methods, n_virtual=args.n_virtual)
+    records = B.run(sets, fractions=fractions, seeds=args.seeds, methods=methods, n_virtual=args.n_virtual,
+                    split=args.split)
     rows = B.summarize(records)
     B.write_csv(records, os.path.join(args.out, "results.csv"))
-    text = (f"# Augmentation benchmark results\n\n{args.seeds} seeds, fractions {args.fractions}, "
+    text = (f"# Augmentation benchmark results\n\n{args.seeds} seeds, fractions {args.fractions}, {args.split} split, "
             f"{args.n_virtual:g} virtual sample(s) per real training sample, "
             f"{time.perf_counter() - t0:.0f} s on this machine.\n\n## Overview\n\n{B.overview(rows)}\n\n"
             f"## All results (mean +- std over seeds)\n\n{B.markdown(rows)}\n")

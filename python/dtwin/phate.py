@@ -61,6 +61,8 @@ class Phate(BaseEstimator):
     n_features_in_ : int
     seed_ : int
         The seed actually used (drawn at random when random_state is None).
+    timings_ : dict
+        Seconds per stage of the last fit (pca, kernel, landmarks, eigen, ...).
     """
 
     def __init__(self, n_components=2, knn=5, decay=40, n_landmark=2000, t="auto", gamma=1,
@@ -113,12 +115,13 @@ class Phate(BaseEstimator):
             "n_jobs": integer("n_jobs", self.n_jobs),
         }
 
-    def _progress(self):
-        if not self.verbose:
-            return None
+    def _progress(self, timings):
+        verbose = self.verbose
 
         def report(stage, seconds):
-            print(f"Phate: {stage} {seconds:.3f} s", file=sys.stderr, flush=True)
+            timings[stage] = timings.get(stage, 0.0) + seconds
+            if verbose:
+                print(f"Phate: {stage} {seconds:.3f} s", file=sys.stderr, flush=True)
 
         return report
 
@@ -132,7 +135,9 @@ class Phate(BaseEstimator):
         work = np.float32 if self.precision == "single" else np.float64
         params = self._core_params()
         core = (_core._PhateF32 if work == np.float32 else _core._PhateF64)(params)
-        core.fit(np.ascontiguousarray(X, dtype=work), self._progress())
+        timings = {}
+        core.fit(np.ascontiguousarray(X, dtype=work), self._progress(timings))
+        self.timings_ = timings  # seconds per stage of the last fit
         self._out_dtype = np.dtype(out_dtype)
         self._set_fitted(core, params)
         return self

@@ -150,6 +150,28 @@ def read_csv(path, timestamp_column=None):
     return _frame(*_core._read_csv(os.fspath(path), timestamp_column or ""))
 
 
+def iter_csv(path, chunk_rows=100_000, timestamp_column=None):
+    """The rows of a large CSV as DataFrames of at most chunk_rows rows each, so memory stays
+    bounded (the same parser and rules as :func:`read_csv`)."""
+    path = os.fspath(path)
+    if chunk_rows < 1:
+        raise ValueError(f"chunk_rows must be >= 1, got {chunk_rows}")
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        header = f.readline()
+        if not header.strip():
+            raise ValueError(f"CSV {path!r}: the file is empty; a header row naming the columns is needed")
+        lines, first = [], 2
+        for lineno, line in enumerate(f, start=2):
+            lines.append(line)
+            if len(lines) == chunk_rows:
+                yield _frame(*_core._parse_csv(header + "".join(lines), timestamp_column or "",
+                                               f"{path!r} (chunk from line {first}; lines counted within it)"))
+                lines, first = [], lineno + 1
+        if lines:
+            yield _frame(*_core._parse_csv(header + "".join(lines), timestamp_column or "",
+                                           f"{path!r} (chunk from line {first}; lines counted within it)"))
+
+
 def write_csv(path, data, columns=None, precision=8):
     """Writes `data` as CSV atomically (temporary file, then rename)."""
     _core._write_csv(os.fspath(path), *to_table(data, columns), int(precision))

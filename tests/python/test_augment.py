@@ -63,3 +63,13 @@ def test_validated_variant_chooses_a_count_it_tried():
     assert chosen in {int(round(r * n_fit)) for r in benchmark.VAL_RATIOS}
     if chosen == 0:  # real-only chosen: the same model as "none"
         assert records[1]["rmse"] == pytest.approx(records[0]["rmse"])
+
+
+def test_generators_keep_constant_columns_constant_and_stay_near_the_data():
+    rng = np.random.RandomState(0)
+    X = np.column_stack([rng.randn(80), np.full(80, 7.0), rng.rand(80)])
+    for method in ("gan", "pgan"):
+        V = dtwin.augment(X, method=method, n=60, random_state=1, epochs=30)
+        assert np.all(V[:, 1] == 7.0)
+        span = X.max(0) - X.min(0)
+        assert np.all(V >= X.min(0) - 0.25 * span - 1e-9) and np.all(V <= X.max(0) + 0.25 * span + 1e-9)

@@ -64,3 +64,17 @@ def test_missing_policy_counts():
     out, rep = dtwin.apply_missing(df, "interpolate", 2, fill=["a"], required=["a", "y"])
     assert rep["filled"]["a"] == 2 and rep["rows_dropped"] == 1
     np.testing.assert_allclose(out["a"], [1, 2, 4])
+
+
+def test_iter_csv_streams_the_same_rows(tmp_path):
+    sim = dtwin.simulate(2500, random_state=4)
+    p = tmp_path / "big.csv"
+    dtwin.write_csv(p, sim.data)
+    whole = dtwin.read_csv(p)
+    parts = list(dtwin.iter_csv(p, chunk_rows=1000))
+    assert [len(x) for x in parts] == [1000, 1000, 500]
+    assert pd.concat(parts, ignore_index=True).equals(whole)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a\n" + "1\n" * 5 + "x\n")
+    with pytest.raises(ValueError, match="chunk from line 5"):
+        list(dtwin.iter_csv(bad, chunk_rows=3))
