@@ -6,7 +6,7 @@ BUILD   := _build/cmake
 PREFIX  := $(CURDIR)/_build/install
 JOBS    ?= 2
 
-.PHONY: bootstrap cpp install-cpp python test test-cpp test-python quickstart bench clean
+.PHONY: bootstrap cpp install-cpp python test test-cpp test-python test-sanitize fuzz quickstart bench clean
 
 bootstrap:
 	@bash scripts/bootstrap
@@ -32,6 +32,25 @@ test-python: python cpp
 
 test: test-cpp test-python
 
+# Reliability checks that CI runs after `make test` (docs/reliability.md): the C++ tests under
+# AddressSanitizer + UndefinedBehaviorSanitizer, and a short libFuzzer run per parser.
+SAN_BUILD    := _build/asan
+FUZZ_SECONDS ?= 60
+test-sanitize: bootstrap
+	@cmake -S . -B $(SAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDTWIN_SANITIZE=ON \
+	  -DDTWIN_INSTALL=OFF >/dev/null
+	cmake --build $(SAN_BUILD) -j $(JOBS) --target dtwin_tests
+	cd $(SAN_BUILD) && ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS) --timeout 900
+
+fuzz: cpp
+	@cmake -S fuzz -B _build/fuzz -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDTWIN_BUILD_DIR=$(CURDIR)/$(BUILD) >/dev/null
+	cmake --build _build/fuzz -j $(JOBS)
+	bash fuzz/run.sh csv $(FUZZ_SECONDS)
+	bash fuzz/run.sh config $(FUZZ_SECONDS)
+	bash fuzz/run.sh archive $(FUZZ_SECONDS)
+
 quickstart: python
 	$(VENV)/bin/python examples/quickstart.py
 
@@ -42,7 +61,7 @@ bench: python
 	$(VENV)/bin/python bench/pgan_loss.py
 	$(VENV)/bin/python bench/soft_sensor.py
 	$(VENV)/bin/python bench/twin.py
-	$(VENV)/bin/python bench/distributed.py
+	$(VENV)/bin/python bench/dask_unit.py
 
 clean:
 	rm -rf _build $(VENV) *.egg-info python/*.egg-info build

@@ -63,7 +63,7 @@ void bind_soft_sensor(py::module_& m) {
       .def(py::init([](const py::dict& params) { return S(soft_sensor_params(params)); }))
       .def("fit",
            [](S& self, const ArrayIn<double>& X, const ArrayIn<double>& Y, py::object X_val, py::object Y_val,
-              py::object progress) {
+              py::object progress, py::object sample_weight) {
              auto Xv = view<double>(X, "X");
              auto Yv = view<double>(Y, "y");
              if (!progress.is_none()) {
@@ -74,6 +74,22 @@ void bind_soft_sensor(py::module_& m) {
                });
              }
              struct Reset { S& s; ~Reset() { s.set_progress(nullptr); } } reset{self};
+             if (!sample_weight.is_none()) {
+               auto wa = sample_weight.cast<py::array_t<double, py::array::c_style | py::array::forcecast>>();
+               if (wa.ndim() != 1) throw dtwin::InvalidArgument("SoftSensorMLP: sample_weight must be 1-D");
+               Eigen::Map<const Eigen::VectorXd> w(wa.data(), wa.shape(0));
+               S::Matrix xv, yv;
+               const bool val = !X_val.is_none();
+               if (val) {
+                 auto xa = X_val.cast<ArrayIn<double>>();
+                 auto ya = Y_val.cast<ArrayIn<double>>();
+                 xv = view<double>(xa, "X_val");
+                 yv = view<double>(ya, "y_val");
+               }
+               py::gil_scoped_release release;
+               self.fit_weighted(Xv, Yv, w, val ? &xv : nullptr, val ? &yv : nullptr);
+               return;
+             }
              if (X_val.is_none()) {
                py::gil_scoped_release release;
                self.fit(Xv, Yv);
@@ -87,7 +103,7 @@ void bind_soft_sensor(py::module_& m) {
              }
            },
            py::arg("X"), py::arg("Y"), py::arg("X_val") = py::none(), py::arg("Y_val") = py::none(),
-           py::arg("progress") = py::none())
+           py::arg("progress") = py::none(), py::arg("sample_weight") = py::none())
       .def("predict",
            [](const S& self, const ArrayIn<double>& X) {
              auto Xv = view<double>(X, "X");

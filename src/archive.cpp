@@ -3,6 +3,7 @@
 #include <H5Cpp.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -74,14 +75,49 @@ const H5::StrType& str_type() {
   static const H5::StrType t(H5::PredType::C_S1, H5T_VARIABLE);
   return t;
 }
-void write_str_attr(H5::H5Object& obj, const char* name, const std::string& value) {
-  obj.createAttribute(name, str_type(), H5::DataSpace(H5S_SCALAR)).write(str_type(), value);
+// Strings are stored fixed-length (format version 2): variable-length strings live in HDF5's
+// global heap, whose reader in libhdf5 1.10 crashed and hung on damaged files under fuzzing.
+H5::StrType fixed_str_type(const std::string& value) {
+  H5::StrType t(H5::PredType::C_S1, std::max<std::size_t>(1, value.size()));
+  t.setStrpad(H5T_STR_NULLPAD);
+  t.setCset(H5T_CSET_UTF8);
+  return t;
 }
-std::string read_str_attr(const H5::H5Object& obj, const char* name) {
-  std::string s;
-  H5::Attribute a = obj.openAttribute(name);
-  a.read(a.getStrType(), s);
-  return s;
+void write_str_attr(H5::H5Object& obj, const char* name, const std::string& value) {
+  const H5::StrType t = fixed_str_type(value);
+  obj.createAttribute(name, t, H5::DataSpace(H5S_SCALAR)).write(t, value.empty() ? "" : value.data());
+}
+// H5Cpp orders the arguments of read differently for datasets and attributes.
+void read_raw(const H5::DataSet& d, const H5::DataType& t, void* buf) { d.read(buf, t); }
+void read_raw(const H5::Attribute& a, const H5::DataType& t, void* buf) { a.read(t, buf); }
+
+// Reads one string from a dataset or attribute of a file we do not trust: its type is checked
+// and a variable-length string read as a pointer that may be null (H5Cpp's std::string
+// overloads call strlen on it, which a damaged file turned into a crash under fuzzing).
+template <typename Obj>
+std::string read_one_string(const Obj& obj, const std::string& what, bool allow_vlen) {
+  const H5::DataType type = obj.getDataType();
+  if (type.getClass() != H5T_STRING) throw IOError("archive: " + what + " is not a string");
+  if (obj.getSpace().getSimpleExtentNpoints() != 1) throw IOError("archive: " + what + " is not a single string");
+  const H5::StrType st = obj.getStrType();
+  if (st.isVariableStr()) {
+    // Only format version 1 wrote these; in a newer file one means damage, and reading it
+    // would walk the global heap.
+    if (!allow_vlen) throw IOError("archive: " + what + " has an unexpected variable-length string type (damaged file)");
+    char* p = nullptr;
+    read_raw(obj, str_type(), &p);
+    if (!p) throw IOError("archive: " + what + " is damaged (a null string)");
+    std::string out(p);
+    H5free_memory(p);
+    return out;
+  }
+  std::string buf(st.getSize(), '\0');
+  read_raw(obj, st, buf.data());
+  return buf.substr(0, buf.find('\0'));
+}
+
+std::string read_str_attr(const H5::H5Object& obj, const char* name, bool allow_vlen) {
+  return read_one_string(obj.openAttribute(name), std::string("attribute '") + name + "'", allow_vlen);
 }
 
 H5::Group ensure_group(H5::H5File& f, const std::string& path) {
@@ -201,9 +237,9 @@ Phate<S> Archive::get_phate_as(const std::string& name) const {
                             (scalar == "float32" ? "_float" : ""));
     typename Phate<S>::State s;
     s.params = phate_params(j.at("params"));
-    s.n_features_in = j.at("n_features_in");
-    s.optimal_t = j.at("optimal_t");
-    s.seed = j.at("seed");
+    s.n_features_in = detail::json_number<Eigen::Index>(j.at("n_features_in"), "n_features_in");
+    s.optimal_t = detail::json_number<int>(j.at("optimal_t"), "optimal_t");
+    s.seed = detail::json_number<std::uint64_t>(j.at("seed"), "seed");
     const auto mean = to_matrix(need(e, "pca_mean", name), name + "/pca_mean");
     s.pca_mean = Eigen::Map<const Eigen::VectorXd>(mean.data(), mean.size()).cast<S>();
     s.pca_components = to_matrix(need(e, "pca_components", name), name + "/pca_components").cast<S>();
@@ -231,8 +267,13 @@ PGan Archive::get_pgan(const std::string& name) const {
   try {
     const json j = json::parse(e.settings_json);
     std::vector<PGanEpoch> hist;
-    for (const auto& h : j.at("history")) hist.push_back({h[0], h[1], h[2], h[3], h[4], h[5]});
-    return PGan::from_weights(pgan_params(j.at("params")), j.at("z_dim"), j.at("x_dim"), get_named(e), hist);
+    using detail::json_number;
+    for (const auto& h : j.at("history"))
+      hist.push_back({json_number<int>(h.at(0), "epoch"), json_number<double>(h.at(1), "d_loss"),
+                      json_number<double>(h.at(2), "g_loss"), json_number<double>(h.at(3), "l1"),
+                      json_number<double>(h.at(4), "val_l1"), json_number<double>(h.at(5), "seconds")});
+    return PGan::from_weights(pgan_params(j.at("params")), json_number<int>(j.at("z_dim"), "z_dim"),
+                              json_number<int>(j.at("x_dim"), "x_dim"), get_named(e), hist);
   } catch (const json::exception& ex) {
     throw IOError("archive: settings of '" + name + "' are damaged: " + ex.what());
   } catch (const InvalidArgument& ex) {
@@ -245,8 +286,12 @@ SoftSensorMLP Archive::get_soft_sensor(const std::string& name) const {
   try {
     const json j = json::parse(e.settings_json);
     std::vector<SoftSensorEpoch> hist;
-    for (const auto& h : j.at("history")) hist.push_back({h[0], h[1], h[2], h[3]});
-    return SoftSensorMLP::from_weights(soft_sensor_params(j.at("params")), j.at("n_inputs"), j.at("n_outputs"),
+    using detail::json_number;
+    for (const auto& h : j.at("history"))
+      hist.push_back({json_number<int>(h.at(0), "epoch"), json_number<double>(h.at(1), "train_loss"),
+                      json_number<double>(h.at(2), "val_loss"), json_number<double>(h.at(3), "seconds")});
+    return SoftSensorMLP::from_weights(soft_sensor_params(j.at("params")), json_number<int>(j.at("n_inputs"), "n_inputs"),
+                                       json_number<int>(j.at("n_outputs"), "n_outputs"),
                                        get_named(e), hist);
   } catch (const json::exception& ex) {
     throw IOError("archive: settings of '" + name + "' are damaged: " + ex.what());
@@ -271,7 +316,8 @@ void Archive::save(const std::string& path) const {
         H5::Group g = ensure_group(f, name);
         write_str_attr(g, "kind", e.kind);
         // Settings can exceed the 64 KB attribute limit (training history): a string dataset.
-        g.createDataSet("settings", str_type(), H5::DataSpace(H5S_SCALAR)).write(e.settings_json, str_type());
+        const H5::StrType st = fixed_str_type(e.settings_json);
+        g.createDataSet("settings", st, H5::DataSpace(H5S_SCALAR)).write(e.settings_json.empty() ? "" : e.settings_json.data(), st);
         for (const auto& [key, a] : e.arrays) {
           H5::Group parent = ensure_group(f, name + "/arrays" + (key.find('/') != std::string::npos
                                                                         ? "/" + key.substr(0, key.rfind('/'))
@@ -314,25 +360,40 @@ Archive Archive::load(const std::string& path) {
   Archive out;
   try {
     H5::H5File f(path, H5F_ACC_RDONLY);
-    if (!f.attrExists("format") || read_str_attr(f, "format") != kArchiveFormat)
-      throw IOError("archive: '" + path + "' is an HDF5 file but not a dtwin archive (no format=\"dtwin-archive\")");
+    const std::string not_ours = "archive: '" + path + "' is an HDF5 file but not a dtwin archive (no format=\"dtwin-archive\")";
+    if (!f.attrExists("format_version") || !f.attrExists("format")) throw IOError(not_ours);
     int version = 0;
-    f.openAttribute("format_version").read(H5::PredType::NATIVE_INT, &version);
+    {
+      H5::Attribute va = f.openAttribute("format_version");
+      if (va.getTypeClass() != H5T_INTEGER || va.getSpace().getSimpleExtentNpoints() != 1) throw IOError(not_ours);
+      va.read(H5::PredType::NATIVE_INT, &version);
+    }
+    const bool v1 = version == 1;  // version 1 stored variable-length strings
+    if (read_str_attr(f, "format", v1) != kArchiveFormat) throw IOError(not_ours);
     if (version > kArchiveVersion)
       throw IOError("archive: '" + path + "' has format version " + std::to_string(version) + ", newer than this dtwin (" +
                     std::to_string(kArchiveVersion) + "); upgrade dtwin to read it");
     if (version < 1) throw IOError("archive: '" + path + "' has an invalid format version " + std::to_string(version));
-    out.version_ = f.attrExists("dtwin_version") ? read_str_attr(f, "dtwin_version") : "";
-    out.created_ = f.attrExists("created") ? read_str_attr(f, "created") : "";
+    out.version_ = f.attrExists("dtwin_version") ? read_str_attr(f, "dtwin_version", v1) : "";
+    out.created_ = f.attrExists("created") ? read_str_attr(f, "created", v1) : "";
 
+    // A damaged or hostile file can link a group into its own ancestors: the walk stops at a
+    // depth and a number of groups no archive of ours comes near (found by fuzz_archive).
+    std::size_t groups_seen = 0;
+    auto guard = [&](const std::string& p) {
+      if (std::count(p.begin(), p.end(), '/') > 32 || ++groups_seen > 100000)
+        throw IOError("archive: '" + path + "' nests groups too deeply or in a cycle (damaged file)");
+    };
     std::function<void(const std::string&)> walk = [&](const std::string& gpath) {
+      guard(gpath);
       H5::Group g = gpath.empty() ? f.openGroup("/") : f.openGroup(gpath);
       if (!gpath.empty() && g.attrExists("kind")) {
         Entry e;
-        e.kind = read_str_attr(g, "kind");
+        e.kind = read_str_attr(g, "kind", v1);
         H5::DataSet sd = g.openDataSet("settings");
-        sd.read(e.settings_json, sd.getStrType());
+        e.settings_json = read_one_string(sd, "the settings of '" + gpath + "'", v1);
         std::function<void(const std::string&, const std::string&)> arrays = [&](const std::string& p, const std::string& prefix) {
+          guard(p);
           H5::Group ag = f.openGroup(p);
           for (hsize_t i = 0; i < ag.getNumObjs(); ++i) {
             const std::string child = ag.getObjnameByIdx(i);

@@ -61,13 +61,19 @@ bool split(std::string_view line, char delim, std::vector<std::string>& out) {
   return true;
 }
 
+// The most frequent of , ; tab outside quotes.
 char detect_delimiter(std::string_view header) {
+  std::size_t count[3] = {0, 0, 0};
+  const char cand[3] = {',', ';', '\t'};
+  bool quoted = false;
+  for (char c : header) {
+    if (c == '"') quoted = !quoted;
+    for (int k = 0; k < 3 && !quoted; ++k) count[k] += c == cand[k];
+  }
   std::size_t best = 0;
   char d = ',';
-  for (char c : {',', ';', '\t'}) {
-    const auto n = static_cast<std::size_t>(std::count(header.begin(), header.end(), c));
-    if (n > best) best = n, d = c;
-  }
+  for (int k = 0; k < 3; ++k)
+    if (count[k] > best) best = count[k], d = cand[k];
   return d;
 }
 
@@ -180,7 +186,11 @@ Table read_csv(const std::string& path, const CsvOptions& options) {
 std::string format_csv(const Table& table, int precision) {
   table.check();
   auto quote = [](const std::string& s) {
-    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+    // Quoted when a reader would otherwise change it: a separator it might detect, a quote, a
+    // line end, spaces it would trim, or a leading byte-order mark.
+    const bool plain = s.find_first_of(",;\t\"\n\r") == std::string::npos &&
+                       (s.empty() || (s.front() != ' ' && s.back() != ' ' && s.front() != '\xEF'));
+    if (plain) return s;
     std::string q = "\"";
     for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
     return q + "\"";
@@ -205,11 +215,16 @@ std::string format_csv(const Table& table, int precision) {
       out += quote(table.timestamps[static_cast<std::size_t>(i)]);
       first = false;
     }
+    // A row of gaps alone would be a blank line, which readers skip: mark its first gap.
+    const bool blank = table.timestamp_name.empty() && table.values.row(i).array().isNaN().all();
     for (Eigen::Index j = 0; j < table.values.cols(); ++j) {
       if (!first) out += ',';
       first = false;
       const double v = table.values(i, j);
-      if (std::isnan(v)) continue;
+      if (std::isnan(v)) {
+        if (blank && j == 0) out += "NaN";
+        continue;
+      }
       const int n = std::snprintf(buf, sizeof buf, "%.*g", precision, v);
       out.append(buf, static_cast<std::size_t>(n));
     }

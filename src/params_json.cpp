@@ -10,12 +10,22 @@ json seed_json(const std::optional<std::uint64_t>& s) { return s ? json(*s) : js
 void read_seed(const json& j, std::optional<std::uint64_t>& s) {
   if (j.contains("random_state")) {
     if (j.at("random_state").is_null()) s.reset();
-    else s = j.at("random_state").get<std::uint64_t>();
+    else s = json_number<std::uint64_t>(j.at("random_state"), "random_state");
   }
 }
 template <typename T>
 void read(const json& j, const char* key, T& field) {
-  if (j.contains(key)) field = j.at(key).get<T>();
+  if (!j.contains(key)) return;
+  if constexpr (std::is_arithmetic_v<T>) {
+    field = json_number<T>(j.at(key), key);
+  } else if constexpr (std::is_same_v<T, std::vector<int>> || std::is_same_v<T, std::vector<double>>) {
+    const json& a = j.at(key);
+    if (!a.is_array()) throw InvalidArgument(std::string(key) + " must be a list");
+    field.clear();
+    for (const auto& v : a) field.push_back(json_number<typename T::value_type>(v, key));
+  } else {
+    field = j.at(key).get<T>();
+  }
 }
 
 }  // namespace

@@ -90,8 +90,21 @@ void check_xy(const Eigen::Ref<const SoftSensorMLP::Matrix>& X, const Eigen::Ref
 
 }  // namespace
 
+SoftSensorMLP& SoftSensorMLP::fit_weighted(const Eigen::Ref<const Matrix>& X, const Eigen::Ref<const Matrix>& Y,
+                                           const Eigen::Ref<const Eigen::VectorXd>& sample_weight, const Matrix* X_val,
+                                           const Matrix* Y_val) {
+  if (sample_weight.size() != X.rows())
+    throw InvalidArgument("SoftSensorMLP: " + std::to_string(sample_weight.size()) + " sample weights for " +
+                          std::to_string(X.rows()) + " rows");
+  if (!sample_weight.allFinite() || (sample_weight.array() < 0).any() || !(sample_weight.sum() > 0))
+    throw InvalidArgument("SoftSensorMLP: sample weights must be finite, >= 0 and not all 0");
+  if ((X_val == nullptr) != (Y_val == nullptr)) throw InvalidArgument("SoftSensorMLP: give both X_val and Y_val, or neither");
+  const Eigen::VectorXd w = sample_weight;
+  return fit_impl(X, Y, X_val, Y_val, &w);
+}
+
 SoftSensorMLP& SoftSensorMLP::fit_impl(const Eigen::Ref<const Matrix>& X, const Eigen::Ref<const Matrix>& Y,
-                                       const Matrix* Xv, const Matrix* Yv) {
+                                       const Matrix* Xv, const Matrix* Yv, const Eigen::VectorXd* w) {
   const SoftSensorParams& p = impl_->p;
   check_xy(X, Y, "X", "y");
   if (X.rows() < 3) throw InvalidArgument("SoftSensorMLP: need at least 3 samples to train, got " + std::to_string(X.rows()));
@@ -107,18 +120,26 @@ SoftSensorMLP& SoftSensorMLP::fit_impl(const Eigen::Ref<const Matrix>& X, const 
   auto rng = at::make_generator<at::CPUGeneratorImpl>(seed + 1);
 
   // Scalers from the training samples; a constant column keeps scale 1 (it carries no signal).
-  auto scaler = [](const Eigen::Ref<const Matrix>& M, Eigen::RowVectorXd& mean, Eigen::RowVectorXd& scale) {
-    mean = M.colwise().mean();
-    scale = ((M.rowwise() - mean).array().square().colwise().sum() / static_cast<double>(M.rows())).sqrt();
+  // With sample weights the scalers are weighted too, so rows of weight 0 do not shape them.
+  auto scaler = [w](const Eigen::Ref<const Matrix>& M, Eigen::RowVectorXd& mean, Eigen::RowVectorXd& scale) {
+    if (w) {
+      const double total = w->sum();
+      mean = (w->transpose() * M) / total;
+      scale = ((w->transpose() * (M.rowwise() - mean).array().square().matrix()) / total).array().sqrt();
+    } else {
+      mean = M.colwise().mean();
+      scale = ((M.rowwise() - mean).array().square().colwise().sum() / static_cast<double>(M.rows())).sqrt();
+    }
     for (Eigen::Index j = 0; j < scale.size(); ++j)
-      if (!(scale[j] > 1e-12 * std::max(1.0, std::abs(mean[j])))) scale[j] = 1.0;
+      if (!(scale[j] > 0 && scale[j] > 1e-12 * std::abs(mean[j]))) scale[j] = 1.0;  // relative: 1e-30 units still vary
     // Rounded to float32, the precision they are saved in, so a reloaded model predicts the same.
     mean = mean.cast<float>().cast<double>();
     scale = scale.cast<float>().cast<double>();
   };
   scaler(X, impl_->x_mean, impl_->x_scale);
   scaler(Y, impl_->y_mean, impl_->y_scale);
-  torch::Tensor Xt = impl_->scale_x(X), Yt = impl_->scale_y(Y), Xva, Yva;
+  torch::Tensor Xt = impl_->scale_x(X), Yt = impl_->scale_y(Y), Xva, Yva, Wt;
+  if (w) Wt = torch::from_blob(const_cast<double*>(w->data()), {w->size(), 1}, torch::kDouble).to(torch::kFloat);
   const std::int64_t n = Xt.size(0);
   if (Xv) {
     Xva = impl_->scale_x(*Xv);
@@ -131,6 +152,7 @@ SoftSensorMLP& SoftSensorMLP::fit_impl(const Eigen::Ref<const Matrix>& X, const 
       Yva = Yt.index_select(0, perm.slice(0, 0, nv));
       Xt = Xt.index_select(0, perm.slice(0, nv, n));
       Yt = Yt.index_select(0, perm.slice(0, nv, n));
+      if (Wt.defined()) Wt = Wt.index_select(0, perm.slice(0, nv, n));
     }
   }
   const std::int64_t ntr = Xt.size(0);
@@ -149,6 +171,7 @@ SoftSensorMLP& SoftSensorMLP::fit_impl(const Eigen::Ref<const Matrix>& X, const 
     const auto t0 = std::chrono::steady_clock::now();
     auto perm = torch::randperm(ntr, rng, torch::kLong);
     auto Xs = Xt.index_select(0, perm), Ys = Yt.index_select(0, perm);
+    torch::Tensor Ws = Wt.defined() ? Wt.index_select(0, perm) : torch::Tensor();
     std::vector<torch::Tensor> losses;
     for (std::int64_t b0 = 0; b0 < ntr; b0 += bs) {
       const std::int64_t b1 = std::min(ntr, b0 + bs);
@@ -156,8 +179,16 @@ SoftSensorMLP& SoftSensorMLP::fit_impl(const Eigen::Ref<const Matrix>& X, const 
       opt.zero_grad();
       auto out = mlp.forward(x, cache, p.dropout, p.dropout > 0 ? &rng : nullptr);
       auto diff = out - y;
-      losses.push_back(diff.square().mean());
-      mlp.backward(diff * (2.0 / static_cast<double>(diff.numel())), cache, true, false);
+      if (Ws.defined()) {
+        // Weighted mean over the batch: sum(w * diff^2) / (sum(w) * outputs).
+        auto wb = Ws.slice(0, b0, b1);
+        const double norm = std::max(wb.sum().item<double>(), 1e-12) * static_cast<double>(diff.size(1));
+        losses.push_back((wb * diff.square()).sum() / norm);
+        mlp.backward(wb * diff * (2.0 / norm), cache, true, false);
+      } else {
+        losses.push_back(diff.square().mean());
+        mlp.backward(diff * (2.0 / static_cast<double>(diff.numel())), cache, true, false);
+      }
       opt.step();
     }
     SoftSensorEpoch rec;

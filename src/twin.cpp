@@ -65,14 +65,17 @@ TwinOptions TwinOptions::from_json(const std::string& text) {
     if (j.contains("soft_sensor")) o.soft_sensor = detail::soft_sensor_params(j.at("soft_sensor"));
     if (j.contains("missing")) {
       o.missing.method = j.at("missing").value("method", o.missing.method);
-      o.missing.limit = j.at("missing").value("limit", o.missing.limit);
+      o.missing.limit = detail::json_value(j.at("missing"), "limit", o.missing.limit);
     }
-    o.validation_fraction = j.value("validation_fraction", o.validation_fraction);
-    if (j.contains("virtual_ratios")) o.virtual_ratios = j.at("virtual_ratios").get<std::vector<double>>();
+    o.validation_fraction = detail::json_value(j, "validation_fraction", o.validation_fraction);
+    if (j.contains("virtual_ratios")) {
+      o.virtual_ratios.clear();
+      for (const auto& v : j.at("virtual_ratios")) o.virtual_ratios.push_back(detail::json_number<double>(v, "virtual_ratios"));
+    }
     o.bounds = j.value("bounds", o.bounds);
     if (j.contains("random_state") && !j.at("random_state").is_null())
-      o.random_state = j.at("random_state").get<std::uint64_t>();
-    o.n_jobs = j.value("n_jobs", o.n_jobs);
+      o.random_state = detail::json_number<std::uint64_t>(j.at("random_state"), "random_state");
+    o.n_jobs = detail::json_value(j, "n_jobs", o.n_jobs);
   } catch (const json::exception& ex) {
     throw InvalidArgument(std::string("TwinOptions: bad JSON: ") + ex.what());
   }
@@ -94,26 +97,26 @@ std::string TwinReport::to_json() const {
 TwinReport TwinReport::from_json(const std::string& text) {
   const json j = json::parse(text);
   TwinReport r;
-  r.rows_in = j.value("rows_in", 0L);
-  r.rows_used = j.value("rows_used", 0L);
-  r.n_fit = j.value("n_fit", 0L);
-  r.n_validation = j.value("n_validation", 0L);
+  r.rows_in = detail::json_value(j, "rows_in", 0L);
+  r.rows_used = detail::json_value(j, "rows_used", 0L);
+  r.n_fit = detail::json_value(j, "n_fit", 0L);
+  r.n_validation = detail::json_value(j, "n_validation", 0L);
   r.missing_summary = j.value("missing_summary", "");
   r.ignored_columns = j.value("ignored_columns", std::vector<std::string>{});
   r.constant_tags = j.value("constant_tags", std::vector<std::string>{});
-  r.phate_t = j.value("phate_t", 0);
-  r.pgan_epochs = j.value("pgan_epochs", 0);
-  r.pgan_l1 = j.value("pgan_l1", 0.0);
-  r.virtual_ratio = j.value("virtual_ratio", 0.0);
-  r.n_virtual_used = j.value("n_virtual_used", 0L);
+  r.phate_t = detail::json_value(j, "phate_t", 0);
+  r.pgan_epochs = detail::json_value(j, "pgan_epochs", 0);
+  r.pgan_l1 = detail::json_value(j, "pgan_l1", 0.0);
+  r.virtual_ratio = detail::json_value(j, "virtual_ratio", 0.0);
+  r.n_virtual_used = detail::json_value(j, "n_virtual_used", 0L);
   r.ratios_tried = j.value("ratios_tried", std::vector<double>{});
   r.validation_rmse = j.value("validation_rmse", std::vector<double>{});
   r.targets = j.value("targets", std::vector<std::string>{});
   r.rmse_real_only = j.value("rmse_real_only", std::vector<double>{});
   r.rmse_chosen = j.value("rmse_chosen", std::vector<double>{});
-  r.seconds_phate = j.value("seconds_phate", 0.0);
-  r.seconds_pgan = j.value("seconds_pgan", 0.0);
-  r.seconds_soft_sensor = j.value("seconds_soft_sensor", 0.0);
+  r.seconds_phate = detail::json_value(j, "seconds_phate", 0.0);
+  r.seconds_pgan = detail::json_value(j, "seconds_pgan", 0.0);
+  r.seconds_soft_sensor = detail::json_value(j, "seconds_soft_sensor", 0.0);
   return r;
 }
 
@@ -261,7 +264,7 @@ EquipmentTwin& EquipmentTwin::fit(const Table& data) {
   f.mean = X.colwise().mean().transpose();
   f.scale = ((X.rowwise() - f.mean.transpose()).colwise().squaredNorm() / static_cast<double>(n_fit)).cwiseSqrt().transpose();
   for (Eigen::Index j = 0; j < d; ++j)
-    if (!(f.scale[j] > 1e-12 * std::max(1.0, std::abs(f.mean[j])))) {
+    if (!(f.scale[j] > 0 && f.scale[j] > 1e-12 * std::abs(f.mean[j]))) {  // relative: 1e-30 units still vary
       f.scale[j] = 1;
       r.constant_tags.push_back(names[static_cast<std::size_t>(j)]);
     }
@@ -507,7 +510,7 @@ EquipmentTwin EquipmentTwin::get(const Archive& archive, const std::string& name
     impl->config = EquipmentConfig::from_json(j.at("config").dump());
     impl->options = TwinOptions::from_json(j.at("options").dump());
     impl->report = TwinReport::from_json(j.at("report").dump());
-    impl->seed = j.at("seed").get<std::uint64_t>();
+    impl->seed = detail::json_number<std::uint64_t>(j.at("seed"), "seed");
   } catch (const json::exception& ex) {
     throw IOError("archive: settings of twin '" + name + "' are damaged: " + ex.what());
   } catch (const InvalidArgument& ex) {

@@ -118,7 +118,7 @@ void validate_equipment(const EquipmentConfig& e, const std::string& where) {
 json parse_text(const std::string& text) {
   try {
     return json::parse(text);
-  } catch (const json::parse_error& ex) {
+  } catch (const json::exception& ex) {  // parse errors, and numbers beyond double's range
     throw InvalidArgument(std::string("unit config: not valid JSON (") + ex.what() + ")");
   }
 }
@@ -150,9 +150,13 @@ const TagConfig& EquipmentConfig::tag(const std::string& n) const {
 void EquipmentConfig::validate() const { validate_equipment(*this, "equipment \"" + name + "\""); }
 std::string EquipmentConfig::to_json(int indent) const { return equipment_json(*this).dump(indent); }
 EquipmentConfig EquipmentConfig::from_json(const std::string& text) {
-  EquipmentConfig e = parse_equipment(parse_text(text), "equipment");
-  e.validate();
-  return e;
+  try {
+    EquipmentConfig e = parse_equipment(parse_text(text), "equipment");
+    e.validate();
+    return e;
+  } catch (const json::exception& ex) {
+    throw InvalidArgument(std::string("equipment config: ") + ex.what());
+  }
 }
 
 void UnitConfig::validate() const {
@@ -189,6 +193,14 @@ void UnitConfig::validate() const {
 }
 
 UnitConfig UnitConfig::from_json(const std::string& text) {
+  try {
+    return from_json_checked(text);
+  } catch (const json::exception& ex) {
+    throw InvalidArgument(std::string("unit config: ") + ex.what());
+  }
+}
+
+UnitConfig UnitConfig::from_json_checked(const std::string& text) {
   const json j = parse_text(text);
   check_keys(j, "top level", {"unit", "description", "timestamp_column", "missing", "equipment", "format"});
   UnitConfig c;

@@ -22,7 +22,8 @@
 namespace dtwin {
 
 inline constexpr const char* kArchiveFormat = "dtwin-archive";
-inline constexpr int kArchiveVersion = 1;
+// 2: strings stored fixed-length (version 1 archives, with variable-length strings, still load).
+inline constexpr int kArchiveVersion = 2;
 
 class Archive {
  public:

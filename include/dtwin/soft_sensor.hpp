@@ -61,6 +61,11 @@ class SoftSensorMLP {
   // With an explicit validation set (early stopping on it instead of a split of X).
   SoftSensorMLP& fit(const Eigen::Ref<const Matrix>& X, const Eigen::Ref<const Matrix>& Y,
                      const Eigen::Ref<const Matrix>& X_val, const Eigen::Ref<const Matrix>& Y_val);
+  // With a weight per training row: the loss is the weighted mean squared error (virtual
+  // samples can count less than real ones). X_val/Y_val may be null.
+  SoftSensorMLP& fit_weighted(const Eigen::Ref<const Matrix>& X, const Eigen::Ref<const Matrix>& Y,
+                              const Eigen::Ref<const Eigen::VectorXd>& sample_weight, const Matrix* X_val = nullptr,
+                              const Matrix* Y_val = nullptr);
   Matrix predict(const Eigen::Ref<const Matrix>& X) const;
   // Coefficient of determination, averaged over the outputs (scikit-learn's uniform average).
   double score(const Eigen::Ref<const Matrix>& X, const Eigen::Ref<const Matrix>& Y) const;
@@ -82,7 +87,7 @@ class SoftSensorMLP {
   struct Impl;
   std::unique_ptr<Impl> impl_;
   SoftSensorMLP& fit_impl(const Eigen::Ref<const Matrix>& X, const Eigen::Ref<const Matrix>& Y, const Matrix* Xv,
-                          const Matrix* Yv);
+                          const Matrix* Yv, const Eigen::VectorXd* w = nullptr);
 };
 
 }  // namespace dtwin

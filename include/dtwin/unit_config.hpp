@@ -69,6 +69,8 @@ struct UnitConfig {
   void save(const std::string& path) const;  // atomic
 
   const EquipmentConfig& find(const std::string& equipment_name) const;
+  // (from_json without the translation of JSON library errors)
+  static UnitConfig from_json_checked(const std::string& text);
   std::vector<SharedTag> shared_tags() const;
   std::vector<std::string> all_tags() const;  // every tag once, in first-appearance order
 };

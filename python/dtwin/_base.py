@@ -37,7 +37,7 @@ class CoreModel:
     _core_class = None     # name of the class in dtwin._core
     _keep_private = ()     # private attributes that belong to the fitted state
 
-    def _train(self, core, params, args, loss_names):
+    def _train(self, core, params, args, loss_names, **fit_kwargs):
         """core.fit(*args) with a progress bar when verbose (the core reports the epoch, then
         the losses named by loss_names), then the fitted state."""
         from ._progress import EpochProgress
@@ -49,7 +49,7 @@ class CoreModel:
             return True
 
         try:
-            core.fit(*args, progress if self.verbose else None)
+            core.fit(*args, progress if self.verbose else None, **fit_kwargs)
         finally:
             bar.close()
         self._set_fitted(core, params)

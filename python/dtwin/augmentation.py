@@ -13,7 +13,8 @@ METHODS = ("noise", "smote", "mtd", "gan", "pgan")
 def _standardise(X):
     mean = X.mean(0)
     std = X.std(0)
-    std = np.where(std > 1e-12 * np.maximum(1.0, np.abs(mean)), std, 1.0)
+    # Constant relative to its own magnitude: data in 1e-30 units still has a spread.
+    std = np.where((std > 0) & (std > 1e-12 * np.abs(mean)), std, 1.0)
     return (X - mean) / std, mean, std
 
 

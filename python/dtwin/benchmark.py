@@ -119,12 +119,13 @@ def nominal_core(X, share=0.6, seed=0, n_ref=2000, k=10):
 
 
 def run_one(X, y, fraction, seed, methods=METHODS, n_virtual=1.0, max_test=3000, epochs=300, mlp_options=None,
-            split="random"):
+            split="random", virtual_weight=1.0):
     """All methods on one split. Returns a list of records.
 
     split="random": the training rows are a random share of the data; "nominal": they are drawn
     from the densest 60% of the rows only (training data bunched around nominal operation), while
-    the test rows are drawn from all rows, so the test set reaches where training data is thin."""
+    the test rows are drawn from all rows, so the test set reaches where training data is thin.
+    virtual_weight: weight of each virtual sample in the sensor's loss (real samples weigh 1)."""
     rng = np.random.RandomState(seed)
     n = len(X)
     perm = rng.permutation(n)
@@ -168,7 +169,8 @@ def run_one(X, y, fraction, seed, methods=METHODS, n_virtual=1.0, max_test=3000,
         for ratio in (VAL_RATIOS if select and virtual is not None else (None,)):
             k = 0 if virtual is None else len(virtual) if ratio is None else int(round(ratio * len(virtual)))
             data = real if virtual is None or k == 0 else np.vstack([real, virtual[:k]])
-            cand = SoftSensorMLP(random_state=seed, **opts).fit(data[:, :-1], data[:, -1], X[val], y[val])
+            w = None if virtual_weight == 1.0 or len(data) == len(real) else np.r_[np.ones(len(real)), np.full(k, virtual_weight)]
+            cand = SoftSensorMLP(random_state=seed, **opts).fit(data[:, :-1], data[:, -1], X[val], y[val], sample_weight=w)
             score = val_rmse(cand) if select else 0.0
             if best is None or score < best[0]:
                 best = (score, cand, k if virtual is not None else 0)

@@ -87,6 +87,8 @@ def _parser():
     b.add_argument("--seeds", type=int, default=5)
     b.add_argument("--methods", default=None, help="comma-separated; default: all but pgan-local (see docs/benchmark.md)")
     b.add_argument("--n-virtual", type=float, default=1.0, help="virtual samples per real training sample")
+    b.add_argument("--virtual-weight", type=float, default=1.0,
+                   help="weight of a virtual sample in the soft sensor's loss (real samples: 1)")
     b.add_argument("--split", choices=("random", "nominal"), default="random",
                    help="training rows drawn at random, or from the densest 60%% of the rows only")
     b.add_argument("--out", default="benchmark_out", help="folder for results.csv, results.md and the figures")
@@ -181,7 +183,8 @@ def _write_chunks(path, frames):
     try:
         with open(tmp, "w", newline="") as f:
             for i, df in enumerate(frames):
-                df.to_csv(f, header=i == 0, index=False, float_format="%.8g", date_format="%Y-%m-%dT%H:%M:%S")
+                df.to_csv(f, header=i == 0, index=False, float_format="%.8g", date_format="%Y-%m-%dT%H:%M:%S",
+                          na_rep="NaN")
                 n += len(df)
         os.replace(tmp, path)
     except BaseException:
@@ -314,10 +317,11 @@ def _benchmark(args):
     os.makedirs(args.out, exist_ok=True)
     t0 = time.perf_counter()
     records = B.run(sets, fractions=fractions, seeds=args.seeds, methods=methods, n_virtual=args.n_virtual,
-                    split=args.split)
+                    split=args.split, virtual_weight=args.virtual_weight)
     rows = B.summarize(records)
     B.write_csv(records, os.path.join(args.out, "results.csv"))
     text = (f"# Augmentation benchmark results\n\n{args.seeds} seeds, fractions {args.fractions}, {args.split} split, "
+            f"virtual weight {args.virtual_weight:g}, "
             f"{args.n_virtual:g} virtual sample(s) per real training sample, "
             f"{time.perf_counter() - t0:.0f} s on this machine.\n\n## Overview\n\n{B.overview(rows)}\n\n"
             f"## All results (mean +- std over seeds)\n\n{B.markdown(rows)}\n")

@@ -57,8 +57,11 @@ class SoftSensorMLP(CoreModel, BaseEstimator):
             p[k] = float(p[k])
         return p
 
-    def fit(self, X, y, X_val=None, y_val=None):
-        """Train on X (n x inputs), y (n,) or (n x targets). Returns self."""
+    def fit(self, X, y, X_val=None, y_val=None, sample_weight=None):
+        """Train on X (n x inputs), y (n,) or (n x targets). Returns self.
+
+        sample_weight (n,), optional: the loss becomes the weighted mean squared error, e.g.
+        to let virtual samples count less than real ones."""
         X = as_matrix(X, dtype=np.float64)
         Y, self._one_d = _as_targets(y)
         if X.shape[0] != Y.shape[0]:
@@ -69,7 +72,13 @@ class SoftSensorMLP(CoreModel, BaseEstimator):
             X_val = as_matrix(X_val, "X_val", dtype=np.float64)
             y_val, _ = _as_targets(y_val, "y_val")
         params = self._core_params()
-        return self._train(_core._SoftSensorMLP(params), params, (X, Y, X_val, y_val), ("train", "val"))
+        kw = {}
+        if sample_weight is not None:
+            w = np.asarray(sample_weight, dtype=np.float64)
+            if w.shape != (X.shape[0],):
+                raise ValueError(f"sample_weight must have one value per row ({X.shape[0]}), got shape {w.shape}")
+            kw["sample_weight"] = np.ascontiguousarray(w)
+        return self._train(_core._SoftSensorMLP(params), params, (X, Y, X_val, y_val), ("train", "val"), **kw)
 
     def predict(self, X):
         if not hasattr(self, "_core"):

@@ -149,7 +149,8 @@ class EquipmentTwin(_TwinBase):
         core = _core._EquipmentTwin(json.dumps(cfg), self._opts(self.missing))
         bar = _StageProgress(self.verbose, cfg.get("name", ""))
         try:
-            core.fit(to_table(data), bar.callback())
+            needed = [t.get("name") for t in cfg.get("tags", []) if isinstance(t, dict)]
+            core.fit(to_table(data, required=needed), bar.callback())
         finally:
             bar.close()
         self._set_fitted(core)
@@ -177,12 +178,12 @@ class EquipmentTwin(_TwinBase):
     def predict(self, data):
         """Soft-sensor predictions of the targets (DataFrame); rows with a gap in an input get NaN."""
         self._require()
-        return _frame(*self._core.predict(to_table(data, self.inputs_ if _is_array(data) else None)))
+        return _frame(*self._core.predict(to_table(data, self.inputs_ if _is_array(data) else None, required=self.inputs_)))
 
     def embed(self, data):
         """Positions of complete rows in the fitted PHATE space (standardised)."""
         self._require()
-        return self._core.embed(to_table(data, self.tags_ if _is_array(data) else None))
+        return self._core.embed(to_table(data, self.tags_ if _is_array(data) else None, required=self.tags_))
 
     def report(self):
         """Quality figures of the fit (dict): rows used, validation RMSE with and without
@@ -235,7 +236,7 @@ class UnitTwin(_TwinBase):
         core = _core._UnitTwin(json.dumps(cfg.data), self._opts())
         bar = _StageProgress(self.verbose)
         try:
-            core.fit(to_table(data), bar.callback())
+            core.fit(to_table(data, required=cfg.tags()), bar.callback())
         finally:
             bar.close()
         self._set_fitted(core)

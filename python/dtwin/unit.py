@@ -108,10 +108,11 @@ def _frame(columns, values, ts_name, timestamps):
     return df
 
 
-def to_table(data, columns=None, what="data"):
+def to_table(data, columns=None, what="data", required=None):
     """(columns, float64 values, timestamp name, timestamps) from a DataFrame, a dict of
     columns or a 2-D array with `columns`. Non-numeric columns of a DataFrame are left out
-    (a timestamp column is kept as text)."""
+    (a timestamp column is kept as text), unless they are in `required`: those are converted
+    when their cells are numbers, and name the first bad cell otherwise."""
     if hasattr(data, "columns") and hasattr(data, "dtypes"):
         names, cols, ts_name, ts = [], [], "", []
         for c in data.columns:
@@ -123,6 +124,18 @@ def to_table(data, columns=None, what="data"):
                 cols.append(np.asarray(s, dtype=np.float64))
             elif str(c).lower() in ("time", "timestamp", "date", "datetime") and not ts_name:
                 ts_name, ts = str(c), [str(x) for x in s]
+            elif required is not None and str(c) in required:
+                # A needed tag that came in as text: numbers stored as objects are fine,
+                # anything else is named with its first offending cell.
+                import pandas as pd
+
+                num = pd.to_numeric(s, errors="coerce")
+                bad = s[num.isna() & s.notna()]
+                if len(bad):
+                    raise ValueError(f"{what}: column {str(c)!r} is not numeric (dtype {s.dtype}); "
+                                     f"row {bad.index[0]} holds {str(bad.iloc[0])[:40]!r}")
+                names.append(str(c))
+                cols.append(num.to_numpy(np.float64))
         values = np.column_stack(cols) if cols else np.empty((len(data), 0))
         return names, np.ascontiguousarray(values), ts_name, ts
     if isinstance(data, dict):

@@ -175,3 +175,19 @@ TEST(Archive, SinglePrecisionPhateRoundTrips) {
   EXPECT_EQ(b.get_phate_float("phate32").transform(X.topRows(5)), phate.transform(X.topRows(5)));
   EXPECT_THROW(b.get_phate("phate32"), dtwin::InvalidArgument);
 }
+
+// Found by fuzz/fuzz_archive (tests/data): a settings string stored as a null
+// variable-length pointer crashed H5Cpp's std::string read.
+TEST(Archive, ANullSettingsStringIsAnIOError) {
+  EXPECT_THROW(dtwin::Archive::load(DTWIN_SOURCE_DIR "/tests/data/archive_v1_null_settings.h5"),
+               dtwin::IOError);
+}
+
+// Format version 1 stored variable-length strings; such archives still load.
+TEST(Archive, VersionOneArchivesStillLoad) {
+  const auto a = dtwin::Archive::load(DTWIN_SOURCE_DIR "/tests/data/archive_v1.h5");
+  EXPECT_EQ(a.names(), (std::vector<std::string>{"mlp", "phate"}));
+  const auto mlp = a.get_soft_sensor("mlp");
+  EXPECT_EQ(mlp.n_inputs(), 2);
+  EXPECT_EQ(a.get_phate("phate").state().embedding.rows(), 30);
+}

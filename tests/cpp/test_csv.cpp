@@ -68,6 +68,29 @@ TEST(Csv, WriteThenReadIsExact) {
   std::remove(path.c_str());
 }
 
+// Inputs found by fuzz/fuzz_csv (kept in fuzz/corpus/csv): a quoted name holding a semicolon
+// made the writer's output parse with another separator.
+TEST(Csv, NamesWithSeparatorsSpacesOrABomSurviveTheRoundTrip) {
+  const auto t = dtwin::parse_csv("\xEF\xBB\xBF\"mt2e;\xBF\"mtr63\x08\n");
+  ASSERT_EQ(t.columns.size(), 1u);
+  const auto back = dtwin::parse_csv(dtwin::format_csv(t));
+  EXPECT_EQ(back.columns, t.columns);
+  dtwin::Table u;
+  u.columns = {" spaced ", "\xEF\xBB\xBFbom", "a;b", "tab\tx"};
+  u.values = Eigen::MatrixXd::Ones(1, 4);
+  EXPECT_EQ(dtwin::parse_csv(dtwin::format_csv(u)).columns, u.columns);
+}
+
+TEST(Csv, ARowOfGapsSurvivesTheRoundTrip) {
+  dtwin::Table t;
+  t.columns = {"x"};
+  t.values.resize(3, 1);
+  t.values << 1, NAN, 3;
+  const auto r = dtwin::parse_csv(dtwin::format_csv(t));
+  ASSERT_EQ(r.rows(), 3);
+  EXPECT_TRUE(std::isnan(r.values(1, 0)));
+}
+
 TEST(Csv, MissingPolicies) {
   dtwin::Table t = dtwin::parse_csv("a,b\n1,10\nNA,NA\nNA,30\nNA,40\n5,NA\n");
   dtwin::Table f = t;

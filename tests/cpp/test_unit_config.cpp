@@ -86,6 +86,12 @@ TEST(UnitConfig, ErrorsNameTheField) {
   EXPECT_NE(error_of(policy).find("missing.method"), std::string::npos);
 }
 
+// Found by fuzz/fuzz_config: a number beyond double's range escaped as a JSON library error.
+TEST(UnitConfig, NumbersOutOfRangeAreInvalidArguments) {
+  EXPECT_THROW(dtwin::UnitConfig::from_json("{\"unit\": 88888E888EEEE;\x01"), dtwin::InvalidArgument);
+  EXPECT_THROW(dtwin::UnitConfig::from_json("{\"unit\": 1e999}"), dtwin::InvalidArgument);
+}
+
 TEST(UnitConfig, LoadReportsMissingFile) {
   EXPECT_THROW(dtwin::UnitConfig::load("/nonexistent/unit.json"), dtwin::IOError);
 }

@@ -38,7 +38,7 @@ def test_readable_with_h5py_alone(tmp_path, models):
     dtwin.save(path, {"pgan": gan})
     with h5py.File(path, "r") as f:
         assert f.attrs["format"] in ("dtwin-archive", b"dtwin-archive")
-        assert f.attrs["format_version"] == 1
+        assert f.attrs["format_version"] == 2
         assert f["pgan"].attrs["kind"] in ("pgan", b"pgan")
         w = f["pgan/arrays/weights/generator.0.weight"][()]
         assert w.dtype == np.float32 and w.shape == (128, Z.shape[1])

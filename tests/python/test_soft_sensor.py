@@ -75,3 +75,22 @@ def test_bad_input():
         m.predict(X[:, :2])
     with pytest.raises(ValueError, match="both"):
         dtwin.SoftSensorMLP().fit(X, y, X_val=X)
+
+
+def test_sample_weight():
+    X, y = make(120, 3)
+    m1 = dtwin.SoftSensorMLP(epochs=20, random_state=0, validation_fraction=0).fit(X, y)
+    m2 = dtwin.SoftSensorMLP(epochs=20, random_state=0, validation_fraction=0).fit(X, y, sample_weight=np.ones(len(X)))
+    np.testing.assert_allclose(m1.predict(X), m2.predict(X), rtol=1e-5, atol=1e-6)
+    # Rows with zero weight do not pull the model: corrupting them changes nothing much.
+    y_bad = y.copy()
+    y_bad[:40] += 100
+    w = np.r_[np.zeros(40), np.ones(80)]
+    m3 = dtwin.SoftSensorMLP(epochs=60, random_state=0, validation_fraction=0).fit(X, y_bad, sample_weight=w)
+    m4 = dtwin.SoftSensorMLP(epochs=60, random_state=0, validation_fraction=0).fit(X, y_bad)
+    rmse = lambda m: np.sqrt(np.mean((m.predict(X[40:]) - y[40:]) ** 2))
+    assert rmse(m3) < 0.6 < 5 < rmse(m4)
+    with pytest.raises(ValueError, match="one value per row"):
+        dtwin.SoftSensorMLP().fit(X, y, sample_weight=np.ones(3))
+    with pytest.raises(ValueError, match=">= 0"):
+        dtwin.SoftSensorMLP().fit(X, y, sample_weight=-np.ones(len(X)))

@@ -1,7 +1,7 @@
 """Issue 8: a unit's twins fitted serially against on a Dask LocalCluster (2 worker processes),
 side by side, and what 1,000 equipment twins retrained nightly would need.
 
-    .venv/bin/python bench/distributed.py
+    .venv/bin/python bench/dask_unit.py
 """
 import time
 
