@@ -74,6 +74,7 @@ void bind_unit_config(py::module_& m) {
       else if (key == "share_high_severity") p.share_high_severity = v.cast<double>();
       else if (key == "share_transient") p.share_transient = v.cast<double>();
       else if (key == "catalyst_life_days") p.catalyst_life_days = v.cast<double>();
+      else if (key == "catalyst_cycle_days") p.catalyst_cycle_days = v.cast<double>();
       else if (key == "start") p.start = v.cast<std::string>();
       else throw dtwin::InvalidArgument("simulate: unknown parameter '" + key + "'");
     }

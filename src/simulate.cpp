@@ -30,6 +30,7 @@ void SimulationParams::validate() const {
   if (share_turndown + share_high_severity + share_transient >= 0.95)
     bad("the regime shares leave less than 5% of nominal operation");
   if (!(catalyst_life_days > 0)) bad("catalyst_life_days must be > 0");
+  if (!(catalyst_cycle_days > 0)) bad("catalyst_cycle_days must be > 0");
   std::tm tm{};
   std::istringstream ss(start);
   ss >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%S");
@@ -246,19 +247,22 @@ Simulation simulate(const SimulationParams& p) {
       sp.boilup *= 1 + 0.04 * normal(g);
     }
     out.regime[static_cast<std::size_t>(i)] = regime;
-    const double age_days = static_cast<double>(i) * dt_h / 24.0;
+    const double day = static_cast<double>(i) * dt_h / 24.0;
+    // Each turnaround replaces the catalyst and cleans the exchanger: age restarts.
+    const double age_days = std::fmod(day, p.catalyst_cycle_days);
     const double activity = std::exp(-age_days / p.catalyst_life_days);
     const double fast = regime == kTransient ? 0.5 : 1.0;  // start-ups and upsets move faster
     lag(feed_flow, sp.feed_flow, 0.5 * fast);
-    lag(cot_base, sp.cot + 0.04 * age_days, 1.0 * fast);  // operators raise temperature as the catalyst ages
+    // Operators raise the temperature as the catalyst ages, up to an end-of-run limit.
+    lag(cot_base, sp.cot + std::min(0.04 * age_days, 20.0), 1.0 * fast);
     lag(pressure, sp.pressure, 1.0);
     lag(h2_to_oil, sp.h2_to_oil, 0.5);
     lag(o2, sp.o2, 0.5);
     lag(rr, sp.reflux_ratio, 1.0);
     lag(boil, sp.boilup, 1.0);
 
-    const double ambient = 15 + 8 * std::sin(2 * M_PI * (age_days - 100) / 365) +
-                           5 * std::sin(2 * M_PI * (age_days - 0.375)) + 1.5 * d_ambient.step(g, normal);
+    const double ambient = 15 + 8 * std::sin(2 * M_PI * (day - 100) / 365) +
+                           5 * std::sin(2 * M_PI * (day - 0.375)) + 1.5 * d_ambient.step(g, normal);
     const double F = std::max(5.0, feed_flow * (1 + 0.01 * d_flow.step(g, normal)));
     const double feed_temp = 45 + 0.4 * (ambient - 15) + 3 * d_feed_temp.step(g, normal);
     const double S_in = std::clamp(1.2 + 0.25 * d_sulfur.step(g, normal), 0.3, 2.5);

@@ -30,6 +30,7 @@ struct SimulationParams {
   // Long-run shares of time; nominal operation takes the rest.
   double share_turndown = 0.08, share_high_severity = 0.06, share_transient = 0.02;
   double catalyst_life_days = 400;  // activity falls as exp(-age / life)
+  double catalyst_cycle_days = 730;  // a turnaround every cycle: fresh catalyst, clean exchanger
   std::string start = "2026-01-01T00:00:00";  // first timestamp (UTC, ISO 8601)
 
   void validate() const;

@@ -37,16 +37,20 @@ class Simulation:
 
 def simulate(n_rows=20000, random_state=0, interval_minutes=10, lab_interval=24, noise=1.0,
              missing_rate=0.002, frozen_rate=2e-4, share_turndown=0.08, share_high_severity=0.06,
-             share_transient=0.02, catalyst_life_days=400, start="2026-01-01T00:00:00"):
+             share_transient=0.02, catalyst_life_days=400, catalyst_cycle_days=730,
+             start="2026-01-01T00:00:00"):
     """Simulate the hydrotreater HDT-1 (exchanger E-101, heater F-101, reactor R-101, separator
     V-101, column T-101): n_rows rows every interval_minutes, lab analyses every lab_interval
-    rows, regimes nominal / turndown / high_severity / transient in the given shares.
+    rows, regimes nominal / turndown / high_severity / transient in the given shares; the
+    catalyst ages (activity exp(-age / catalyst_life_days)) and is replaced every
+    catalyst_cycle_days.
     Deterministic for a random_state. See docs/simulator.md for every tag and equation."""
     params = dict(n_rows=int(n_rows), random_state=0 if random_state is None else int(random_state),
                   interval_minutes=float(interval_minutes), lab_interval=int(lab_interval), noise=float(noise),
                   missing_rate=float(missing_rate), frozen_rate=float(frozen_rate),
                   share_turndown=float(share_turndown), share_high_severity=float(share_high_severity),
                   share_transient=float(share_transient), catalyst_life_days=float(catalyst_life_days),
+                  catalyst_cycle_days=float(catalyst_cycle_days),
                   start=str(start))
     table, regime, config_json, lab_tags, regime_names = _core._simulate(params)
     names = np.asarray(regime_names, dtype=object)[np.asarray(regime)]
