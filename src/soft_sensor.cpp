@@ -1,6 +1,7 @@
 #include "dtwin/soft_sensor.hpp"
 
 #include <chrono>
+#include <limits>
 #include <cmath>
 #include <random>
 
@@ -131,7 +132,9 @@ SoftSensorMLP& SoftSensorMLP::fit_impl(const Eigen::Ref<const Matrix>& X, const 
       scale = ((M.rowwise() - mean).array().square().colwise().sum() / static_cast<double>(M.rows())).sqrt();
     }
     for (Eigen::Index j = 0; j < scale.size(); ++j)
-      if (!(scale[j] > 0 && scale[j] > 1e-12 * std::abs(mean[j]))) scale[j] = 1.0;  // relative: 1e-30 units still vary
+      // Relative, so data in 1e-30 units still varies; but not below float32's normal range,
+      // where the scaled values the network sees would overflow (found by hypothesis).
+      if (!(scale[j] > 1e3 * std::numeric_limits<float>::min() && scale[j] > 1e-12 * std::abs(mean[j]))) scale[j] = 1.0;
     // Rounded to float32, the precision they are saved in, so a reloaded model predicts the same.
     mean = mean.cast<float>().cast<double>();
     scale = scale.cast<float>().cast<double>();

@@ -72,6 +72,16 @@ class _TwinBase:
         return _options_json(self.phate, self.sparse, self.pgan, self.soft_sensor, self.validation_fraction,
                              self.virtual_ratios, self.bounds, missing, self.random_state, self.n_jobs)
 
+    def _fit_core(self, core, table, label=""):
+        """core.fit with a progress bar per stage when verbose, then the fitted state."""
+        bar = _StageProgress(self.verbose, label)
+        try:
+            core.fit(table, bar.callback())
+        finally:
+            bar.close()
+        self._set_fitted(core)
+        return self
+
     def _require(self):
         if not hasattr(self, "_core"):
             raise RuntimeError(f"this {type(self).__name__} is not fitted yet; call fit(data) first")
@@ -147,14 +157,8 @@ class EquipmentTwin(_TwinBase):
         """Fits on a DataFrame (or dict of columns) holding at least the equipment's tags."""
         cfg = self.config.data if isinstance(self.config, UnitConfig) else self.config
         core = _core._EquipmentTwin(json.dumps(cfg), self._opts(self.missing))
-        bar = _StageProgress(self.verbose, cfg.get("name", ""))
-        try:
-            needed = [t.get("name") for t in cfg.get("tags", []) if isinstance(t, dict)]
-            core.fit(to_table(data, required=needed), bar.callback())
-        finally:
-            bar.close()
-        self._set_fitted(core)
-        return self
+        needed = [t.get("name") for t in cfg.get("tags", []) if isinstance(t, dict)]
+        return self._fit_core(core, to_table(data, required=needed), cfg.get("name", ""))
 
     def _set_fitted(self, core):
         self._core = core
@@ -234,13 +238,7 @@ class UnitTwin(_TwinBase):
     def fit(self, data):
         cfg = self._unit_config()
         core = _core._UnitTwin(json.dumps(cfg.data), self._opts())
-        bar = _StageProgress(self.verbose)
-        try:
-            core.fit(to_table(data, required=cfg.tags()), bar.callback())
-        finally:
-            bar.close()
-        self._set_fitted(core)
-        return self
+        return self._fit_core(core, to_table(data, required=cfg.tags()))
 
     def _set_fitted(self, core):
         self._core = core
