@@ -230,7 +230,7 @@ def report(twin, data, path="report.html", test=None, regime=None, n_virtual=Non
     the figures embedded) and the numbers to the same name with .json. Returns the numbers."""
     from .twin import UnitTwin
 
-    twins = [twin.twin(e) for e in twin.equipment_] if isinstance(twin, UnitTwin) else [twin]
+    twins = twin.twins() if isinstance(twin, UnitTwin) else [twin]
     sections, all_numbers = [], {}
     for tw in twins:
         numbers, figs = equipment_report(tw, data, test=test, regime=regime, n_virtual=n_virtual,

@@ -262,13 +262,18 @@ class UnitTwin(_TwinBase):
 
     def twin(self, equipment):
         """The fitted EquipmentTwin of one equipment (a copy, read from the archive form)."""
+        return self.twins([equipment])[0]
+
+    def twins(self, equipment=None):
+        """Copies of the fitted EquipmentTwins (all, or the named ones), from one archive write."""
         import tempfile
 
         self._require()
+        names = self.equipment_ if equipment is None else list(equipment)
         with tempfile.TemporaryDirectory() as d:
             p = os.path.join(d, "unit.h5")
             self._core.save(p)
-            return EquipmentTwin.load(p, equipment=equipment)
+            return [EquipmentTwin.load(p, equipment=e) for e in names]
 
     @classmethod
     def load(cls, path):
