@@ -31,6 +31,7 @@ dtwin::PhateParams params_from(const py::dict& d) {
     else if (key == "t_max") p.t_max = v.cast<int>();
     else if (key == "thresh") p.thresh = v.cast<double>();
     else if (key == "n_svd") p.n_svd = v.cast<int>();
+    else if (key == "knn_method") p.knn_method = v.cast<std::string>();
     else throw dtwin::InvalidArgument("Phate: unknown parameter '" + key + "'");
   }
   p.validate();

@@ -35,7 +35,8 @@ json to_json(const PhateParams& p) {
   return {{"n_components", p.n_components}, {"knn", p.knn}, {"decay", p.decay}, {"n_landmark", p.n_landmark},
           {"t", p.t}, {"gamma", p.gamma}, {"n_pca", p.n_pca}, {"mds", p.mds}, {"mds_solver", p.mds_solver},
           {"knn_dist", p.knn_dist}, {"random_state", seed_json(p.random_state)},
-          {"n_jobs", p.n_jobs}, {"t_max", p.t_max}, {"thresh", p.thresh}, {"n_svd", p.n_svd}};
+          {"n_jobs", p.n_jobs}, {"t_max", p.t_max}, {"thresh", p.thresh}, {"n_svd", p.n_svd},
+          {"knn_method", p.knn_method}};
 }
 PhateParams phate_params(const json& j) {
   PhateParams p;
@@ -54,6 +55,7 @@ PhateParams phate_params(const json& j) {
   read(j, "t_max", p.t_max);
   read(j, "thresh", p.thresh);
   read(j, "n_svd", p.n_svd);
+  read(j, "knn_method", p.knn_method);
   return p;
 }
 

@@ -17,6 +17,7 @@ def _python_phate_kwargs(p):
         "t": "auto" if p["t"] == -1 else p["t"], "gamma": p["gamma"],
         "n_pca": None if p["n_pca"] <= 0 else p["n_pca"], "mds": p["mds"], "mds_solver": p["mds_solver"],
         "knn_dist": p["knn_dist"], "random_state": p["random_state"], "n_jobs": p["n_jobs"],
+        "knn_method": p.get("knn_method", "auto"),
     }
 
 

@@ -45,6 +45,12 @@ class Phate(BaseEstimator):
         Arithmetic of the fit. Single precision was 1.5-1.9x faster with the same agreement
         with the official PHATE (docs/phate.md); results come back in the input's dtype
         (float32 for float32 input, float64 otherwise) either way.
+    knn_method : {"auto", "exact", "nndescent"}, default "auto"
+        Neighbour search of fit (not in the official package, which is always exact). "auto" is
+        exact up to 50,000 samples or up to 10 features (after PCA) and NN-descent
+        (approximate, about 98% of the true neighbours found) beyond both, where exact search
+        grows faster than n: 1,000,000 noisy 20-tag rows took over 12 minutes exactly and
+        45 s by NN-descent on 2 cores.
 
     Attributes
     ----------
@@ -67,7 +73,7 @@ class Phate(BaseEstimator):
 
     def __init__(self, n_components=2, knn=5, decay=40, n_landmark=2000, t="auto", gamma=1,
                  n_pca=100, mds="metric", mds_solver="smacof", knn_dist="euclidean",
-                 random_state=None, n_jobs=1, verbose=0, precision="single"):
+                 random_state=None, n_jobs=1, verbose=0, precision="single", knn_method="auto"):
         self.n_components = n_components
         self.knn = knn
         self.decay = decay
@@ -82,6 +88,7 @@ class Phate(BaseEstimator):
         self.n_jobs = n_jobs
         self.verbose = verbose
         self.precision = precision
+        self.knn_method = knn_method
 
     # -- parameters as the C++ core takes them ------------------------------------------
     def _core_params(self):
@@ -111,6 +118,7 @@ class Phate(BaseEstimator):
             "mds": str(self.mds),
             "mds_solver": str(self.mds_solver),
             "knn_dist": str(self.knn_dist),
+            "knn_method": str(self.knn_method),
             "random_state": check_random_state(self.random_state),
             "n_jobs": integer("n_jobs", self.n_jobs),
         }

@@ -201,6 +201,7 @@ TEST(PhateErrors, BadInputSaysWhatIsWrong) {
   expect_msg([&] { PhateParams p; p.knn = 0; Phate<double> bad(p); }, "knn");
   expect_msg([&] { PhateParams p; p.gamma = 2; Phate<double> bad(p); }, "gamma");
   expect_msg([&] { PhateParams p; p.knn_dist = "cosine"; Phate<double> bad(p); }, "knn_dist");
+  expect_msg([&] { PhateParams p; p.knn_method = "hnsw"; Phate<double> bad(p); }, "knn_method");
   EXPECT_THROW(ph.transform(RowMat::Random(3, 3)), dtwin::RuntimeError);
   ph.fit(dtwin_test::swiss_roll(100, 0.3, 1));
   expect_msg([&] { ph.transform(RowMat::Random(3, 4)); }, "4 features");

@@ -21,12 +21,13 @@ struct Case {
   int t_lo, t_hi;       // reference t range over seeds
 };
 
-void check(const Case& c) {
+void check(const Case& c, const char* knn_method = "auto") {
   if (!std::filesystem::exists(ref_dir() + c.name + ".csv")) GTEST_SKIP() << "no " << ref_dir();
   auto X = dtwin_test::load_csv(ref_dir() + c.name + ".csv");
   auto ref = dtwin_test::load_csv(ref_dir() + std::string(c.name) + "_phate_seed0.csv");
   dtwin::PhateParams p;
   p.random_state = 0;
+  p.knn_method = knn_method;
   dtwin::Phate<double> ph(p);
   auto Y = ph.fit_transform(X);
   // "Within the reference's range widened by 25%".
@@ -51,3 +52,12 @@ void check(const Case& c) {
 TEST(PhateReference, Swiss1000) { check({"swiss_1000", 0.978, 0, 23, 23}); }
 TEST(PhateReference, Dla3000) { check({"dla_3000", 0.816, 0, 11, 15}); }
 TEST(PhateReference, Blobs5000) { check({"blobs_5000", 0, 0.99, 12, 14}); }
+
+// The approximate neighbour search (used by default above 50,000 samples) meets the same bars.
+TEST(PhateReference, NNDescentKeepsTheAgreement) {
+  for (Case c : {Case{"swiss_1000", 0.978, 0, 23, 23}, Case{"dla_3000", 0.816, 0, 11, 15},
+                 Case{"blobs_5000", 0, 0.99, 12, 14}}) {
+    SCOPED_TRACE(c.name);
+    check(c, "nndescent");
+  }
+}

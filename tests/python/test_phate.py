@@ -143,7 +143,8 @@ def test_bad_params_and_state():
     X, _ = swiss_roll(100)
     for kwargs, msg in [({"knn": 0}, "knn"), ({"t": "soon"}, "t must"), ({"gamma": 3}, "gamma"),
                         ({"mds_solver": "magic"}, "mds_solver"), ({"knn_dist": "cosine"}, "knn_dist"),
-                        ({"random_state": -1}, "random_state"), ({"knn": 2.5}, "integer")]:
+                        ({"random_state": -1}, "random_state"), ({"knn": 2.5}, "integer"),
+                        ({"knn_method": "hnsw"}, "knn_method")]:
         with pytest.raises(ValueError, match=msg):
             dtwin.Phate(**kwargs).fit(X)
     with pytest.raises(ValueError, match="invalid parameter"):
@@ -183,3 +184,24 @@ def test_single_and_double_precision_agree():
     assert single.transform(X[:3]).dtype == np.float64
     with pytest.raises(ValueError, match="precision"):
         dtwin.Phate(precision="half").fit(X)
+
+
+def test_approximate_neighbours_embed_like_exact_ones(tmp_path):
+    # NN-descent is the default only above 50,000 samples; forced here on a small roll, it
+    # must unroll it as the exact search does, reproduce itself, and survive save/load.
+    X, t = swiss_roll(1500, seed=8)
+    exact = dtwin.Phate(random_state=0, knn_method="exact").fit_transform(X)
+    ph = dtwin.Phate(random_state=0, knn_method="nndescent")
+    approx = ph.fit_transform(X)
+    assert np.array_equal(approx, dtwin.Phate(random_state=0, knn_method="nndescent").fit_transform(X))
+    i, j = np.triu_indices(300, 1)
+    rows = np.random.default_rng(0).choice(1500, 300, replace=False)
+
+    def dists(Y):
+        return np.linalg.norm(Y[rows][i] - Y[rows][j], axis=1)
+
+    rank = lambda v: np.argsort(np.argsort(v))
+    assert np.corrcoef(rank(dists(exact)), rank(dists(approx)))[0, 1] > 0.97
+    path = tmp_path / "phate.h5"
+    dtwin.save(path, {"phate": ph.set_params(precision="double").fit(X)})
+    assert dtwin.load(path)["phate"].get_params()["knn_method"] == "nndescent"
