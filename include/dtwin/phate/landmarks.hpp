@@ -84,6 +84,27 @@ std::vector<int> kmeans(const detail::Mat<S>& F, int k, int max_iter, Eigen::Ind
   return label;
 }
 
+// diag(left) * K * diag(right) * X for a row-major sparse K and a column-major X, in parallel
+// over rows. Eigen's own sparse x dense product is single-threaded and walks X column by
+// column with scattered reads; through a row-major copy each nonzero reads one contiguous row
+// (11.9 s -> about 1 s for the landmark stage's products at 10^6 samples, 2 threads). Each
+// output row is summed in a fixed order, so the result does not depend on the thread count.
+template <typename S>
+detail::Mat<S> scaled_product(const SpMat<S>& K, const detail::Vec<S>& left, const detail::Vec<S>& right,
+                              const detail::Mat<S>& X) {
+  const Eigen::Index n = K.rows(), p = X.cols();
+  detail::RowMat<S> Xr = right.asDiagonal() * X;
+  detail::RowMat<S> Yr(n, p);
+#pragma omp parallel for schedule(dynamic, 1024)
+  for (Eigen::Index i = 0; i < n; ++i) {
+    auto yi = Yr.row(i);
+    yi.setZero();
+    for (typename SpMat<S>::InnerIterator it(K, i); it; ++it) yi += it.value() * Xr.row(it.col());
+    yi *= left[i];
+  }
+  return detail::Mat<S>(Yr);
+}
+
 // Cluster labels 0..L-1 (empty clusters removed) from the symmetric kernel K and its degrees.
 template <typename S>
 std::vector<int> spectral_landmarks(const SpMat<S>& K, const detail::Vec<S>& degree, int n_landmark, int n_svd,
@@ -91,18 +112,14 @@ std::vector<int> spectral_landmarks(const SpMat<S>& K, const detail::Vec<S>& deg
   using detail::Mat;
   const Eigen::Index n = K.rows();
   detail::Vec<S> dm12 = degree.array().rsqrt();
-  auto apply = [&](const Mat<S>& X) -> Mat<S> {
-    Mat<S> Y = dm12.asDiagonal() * X;
-    Mat<S> Z = K * Y;
-    return dm12.asDiagonal() * Z;
-  };
+  auto apply = [&](const Mat<S>& X) -> Mat<S> { return scaled_product<S>(K, dm12, dm12, X); };
   const int k = static_cast<int>(std::min<Eigen::Index>(n_svd, n));
   Mat<S> V;
   detail::Vec<S> vals;
   // Two power iterations suffice to separate the leading subspace for clustering.
   detail::randomized_symmetric_eigs<S>(n, k, 10, 2, seed, apply, V, vals);
   // The operator applied to the singular vectors, as graphtools clusters diff_op @ V.
-  Mat<S> F = degree.cwiseInverse().asDiagonal() * (K * V);
+  Mat<S> F = scaled_product<S>(K, degree.cwiseInverse(), detail::Vec<S>::Ones(n), V);
   std::vector<int> label = kmeans<S>(F, n_landmark, 10, 10 * static_cast<Eigen::Index>(n_landmark), seed + 1);
   std::vector<int> remap(static_cast<std::size_t>(n_landmark), -1);
   int next = 0;
