@@ -1,4 +1,4 @@
-"""Builds dtwin._core with CMake (the pattern of pybind11's cmake_example), so that
+"""Builds dtwin._core and dtwin._manifold with CMake (the pattern of pybind11's cmake_example), so that
 `pip install --no-build-isolation .` works from Debian's packages alone."""
 import os
 import subprocess
@@ -33,7 +33,8 @@ class CMakeBuild(build_ext):
              "-DDTWIN_SHARED=OFF", "-DDTWIN_INSTALL=OFF"],
             check=True)
         jobs = os.environ.get("CMAKE_BUILD_PARALLEL_LEVEL", "2")
-        subprocess.run(["cmake", "--build", str(build_dir), "--target", "_core", "-j", jobs], check=True)
+        target = ext.name.rsplit(".", 1)[-1]
+        subprocess.run(["cmake", "--build", str(build_dir), "--target", target, "-j", jobs], check=True)
 
 
-setup(ext_modules=[CMakeExtension("dtwin._core")], cmdclass={"build_ext": CMakeBuild})
+setup(ext_modules=[CMakeExtension("dtwin._manifold"), CMakeExtension("dtwin._core")], cmdclass={"build_ext": CMakeBuild})

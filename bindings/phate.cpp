@@ -85,7 +85,8 @@ typename dtwin::Phate<S>::State state_from_dict(const py::dict& params, const py
 template <typename S>
 void bind_one(py::module_& m, const char* name) {
   using P = dtwin::Phate<S>;
-  py::class_<P>(m, name, py::module_local())
+  // Not module_local: dtwin._core's archive takes and returns these objects across modules.
+  py::class_<P>(m, name)
       .def(py::init([](const py::dict& params) { return P(params_from(params)); }), py::arg("params"))
       .def_static("from_state",
                   [](const py::dict& params, const py::dict& state) { return P::from_state(state_from_dict<S>(params, state)); })

@@ -4,8 +4,8 @@ Start with :func:`dtwin.simulate` (a built-in refinery unit), :class:`dtwin.Unit
 :class:`dtwin.EquipmentTwin` (the PHATE + PGAN twin of a unit or one equipment),
 :func:`dtwin.augment` (virtual rows for any table) and :func:`dtwin.show_config`.
 """
-from ._core import __version__, get_num_threads, set_num_threads
-from ._config import show_config
+from ._manifold import __version__
+from ._config import get_num_threads, set_num_threads, show_config
 from .archive import load, save
 from .augmentation import augment
 from .pgan import PGan

@@ -62,7 +62,7 @@ class CoreModel:
         return state
 
     def __setstate__(self, state):
-        from . import _core
+        from ._lazy import core as _core
 
         fitted = state.pop("_fitted", None)
         self.__dict__.update(state)

@@ -3,7 +3,7 @@ import sys
 
 import numpy as np
 
-from . import _core
+from ._lazy import core as _core
 
 
 def show_config(file=None):
@@ -19,3 +19,13 @@ def show_config(file=None):
     for key, value in info.items():
         print(f"{key + ':':<{width}}{value}", file=out)
     return info
+
+
+def set_num_threads(n):
+    """Threads for dtwin's loops, OpenBLAS and LibTorch together; n <= 0: all cores."""
+    _core.set_num_threads(n)
+
+
+def get_num_threads():
+    """The thread count set by set_num_threads (or the default)."""
+    return _core.get_num_threads()

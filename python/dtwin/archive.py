@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 
-from . import _core
+from ._lazy import core as _core
 
 
 def _python_phate_kwargs(p):

@@ -279,7 +279,7 @@ def _info(args):
         print(f"dtwin {__version__}")
         show_config()
         return 0
-    from . import _core
+    from ._lazy import core as _core
 
     a = _core._Archive.load(os.fspath(args.model))
     kind = _core._archive_content(os.fspath(args.model))

@@ -16,7 +16,7 @@ import tempfile
 
 import numpy as np
 
-from . import _core
+from ._lazy import core as _core
 from .twin import EquipmentTwin, UnitTwin
 from .unit import UnitConfig, to_table
 

@@ -1,7 +1,7 @@
 """PGAN: generator from embedding to sample, trained adversarially on (embedding, sample) pairs."""
 import numpy as np
 
-from . import _core
+from ._lazy import core as _core
 from ._base import BaseEstimator, CoreModel
 from ._validation import as_matrix, check_int_params, check_random_state
 

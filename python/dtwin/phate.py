@@ -4,7 +4,7 @@ import sys
 
 import numpy as np
 
-from . import _core
+from . import _manifold
 from ._base import BaseEstimator
 from ._validation import as_matrix, check_random_state
 
@@ -142,7 +142,7 @@ class Phate(BaseEstimator):
         out_dtype = X.dtype
         work = np.float32 if self.precision == "single" else np.float64
         params = self._core_params()
-        core = (_core._PhateF32 if work == np.float32 else _core._PhateF64)(params)
+        core = (_manifold._PhateF32 if work == np.float32 else _manifold._PhateF64)(params)
         timings = {}
         core.fit(np.ascontiguousarray(X, dtype=work), self._progress(timings))
         self.timings_ = timings  # seconds per stage of the last fit
@@ -198,7 +198,7 @@ class Phate(BaseEstimator):
         self.__dict__.update(state)
         if fitted is not None:
             params, st = fitted
-            cls = _core._PhateF32 if st["embedding"].dtype == np.float32 else _core._PhateF64
+            cls = _manifold._PhateF32 if st["embedding"].dtype == np.float32 else _manifold._PhateF64
             self._set_fitted(cls.from_state(params, st), params)
 
     # -- plots -----------------------------------------------------------------------------

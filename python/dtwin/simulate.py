@@ -4,7 +4,7 @@ import os
 
 import numpy as np
 
-from . import _core
+from ._lazy import core as _core
 from .unit import UnitConfig, _frame, write_csv
 
 

@@ -1,7 +1,7 @@
 """Virtual features in the sparse zones of an embedding (docs/sparse_generation.md)."""
 import numpy as np
 
-from . import _core
+from . import _manifold
 from ._base import BaseEstimator
 from ._validation import as_matrix, check_random_state
 
@@ -65,7 +65,7 @@ class SparseGenerator(BaseEstimator):
             mask = mask.astype(bool).astype(np.uint8).tolist()
         else:
             mask = []
-        out = _core._sparse_generate(
+        out = _manifold._sparse_generate(
             Z, int(self.n_cycles), int(self.n_candidates), 0.0 if self.radius is None else float(self.radius),
             str(self.radius_law), str(self.target), int(self.density_knn), float(self.sparse_power), str(self.bounds),
             lo, hi, mask, check_random_state(self.random_state))

@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 
-from . import _core
+from ._lazy import core as _core
 from .unit import UnitConfig, _frame, to_table
 
 
@@ -115,7 +115,7 @@ class _TwinBase:
                 p = os.path.join(d, "twin.h5")
                 with open(p, "wb") as f:
                     f.write(blob)
-                self._core = type(self)._core_class.load(p)
+                self._core = getattr(_core, type(self)._core_class).load(p)
 
 
 class EquipmentTwin(_TwinBase):
@@ -143,7 +143,7 @@ class EquipmentTwin(_TwinBase):
         Progress bars during fit.
     """
 
-    _core_class = _core._EquipmentTwin
+    _core_class = "_EquipmentTwin"
 
     def __init__(self, config, phate=None, sparse=None, pgan=None, soft_sensor=None, validation_fraction=0.2,
                  virtual_ratios=(0.0, 0.5, 1.0), bounds="clip", missing=None, random_state=None, n_jobs=1,
@@ -220,7 +220,7 @@ class UnitTwin(_TwinBase):
     feed the downstream twins. Same keywords as :class:`EquipmentTwin`; the missing-value
     policy comes from the unit config."""
 
-    _core_class = _core._UnitTwin
+    _core_class = "_UnitTwin"
 
     def __init__(self, config, phate=None, sparse=None, pgan=None, soft_sensor=None, validation_fraction=0.2,
                  virtual_ratios=(0.0, 0.5, 1.0), bounds="clip", random_state=None, n_jobs=1, verbose=False):

@@ -7,7 +7,7 @@ import os
 
 import numpy as np
 
-from . import _core
+from ._lazy import core as _core
 
 
 class UnitConfig:

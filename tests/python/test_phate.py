@@ -205,3 +205,18 @@ def test_approximate_neighbours_embed_like_exact_ones(tmp_path):
     path = tmp_path / "phate.h5"
     dtwin.save(path, {"phate": ph.set_params(precision="double").fit(X)})
     assert dtwin.load(path)["phate"].get_params()["knn_method"] == "nndescent"
+
+
+def test_phate_alone_does_not_load_libtorch():
+    # PHATE lives in dtwin._manifold; LibTorch (dtwin._core) costs ~150 MB and 0.6 s per process.
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np, dtwin\n"
+            "dtwin.Phate(random_state=0).fit_transform(np.random.default_rng(0).random((300, 4)))\n"
+            "dtwin.SparseGenerator(random_state=0).generate(np.random.default_rng(0).random((50, 2)))\n"
+            "print('dtwin._core' in sys.modules)\n"
+            "dtwin.PGan(epochs=1).fit(np.random.default_rng(0).random((40, 2)), np.random.default_rng(1).random((40, 3)))\n"
+            "print('dtwin._core' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "True"]
