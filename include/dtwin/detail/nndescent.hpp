@@ -56,15 +56,11 @@ class NNDescent {
     return (Eigen::Map<const V>(x_ + a * d_, d_) - Eigen::Map<const V>(x_ + b * d_, d_)).squaredNorm();
   }
 
-  // Inserts (j, dj) into row i if it is closer than the row's worst and not already present.
-  bool push(std::size_t i, int j, S dj) {
-    int* ri = idx_.data() + i * k_;
-    S* rd = dist_.data() + i * k_;
-    unsigned char* rf = fresh_.data() + i * k_;
-    if (!(dj < rd[k_ - 1])) return false;
-    for (std::size_t a = 0; a < k_; ++a)
-      if (ri[a] == j) return false;
-    std::size_t pos = k_ - 1;
+  // Inserts (j, dj) into a sorted row (ids, squared distances, new flags) of length k if it
+  // comes before the row's last entry by (distance, id); the caller has checked j is absent.
+  static bool insert_sorted(int* ri, S* rd, unsigned char* rf, std::size_t k, int j, S dj) {
+    if (!(dj < rd[k - 1]) && !(dj == rd[k - 1] && j < ri[k - 1])) return false;
+    std::size_t pos = k - 1;
     while (pos > 0 && (rd[pos - 1] > dj || (rd[pos - 1] == dj && ri[pos - 1] > j))) {
       ri[pos] = ri[pos - 1];
       rd[pos] = rd[pos - 1];
@@ -75,6 +71,15 @@ class NNDescent {
     rd[pos] = dj;
     rf[pos] = 1;
     return true;
+  }
+
+  // Inserts (j, dj) into row i if it belongs there and is not already present.
+  bool push(std::size_t i, int j, S dj) {
+    int* ri = idx_.data() + i * k_;
+    if (!(dj <= dist_[i * k_ + k_ - 1])) return false;
+    for (std::size_t a = 0; a < k_; ++a)
+      if (ri[a] == j) return false;
+    return insert_sorted(ri, dist_.data() + i * k_, fresh_.data() + i * k_, k_, j, dj);
   }
 
   // One random-projection tree: split by the hyperplane halfway between two random points of
@@ -190,19 +195,7 @@ class NNDescent {
         auto consider = [&](int j) {
           if (seen[static_cast<std::size_t>(j)] == self) return;
           seen[static_cast<std::size_t>(j)] = self;
-          const S dj = sq(i, static_cast<std::size_t>(j));
-          if (!(dj < rd[k_ - 1]) && !(dj == rd[k_ - 1] && j < ri[k_ - 1])) return;
-          std::size_t pos = k_ - 1;
-          while (pos > 0 && (rd[pos - 1] > dj || (rd[pos - 1] == dj && ri[pos - 1] > j))) {
-            ri[pos] = ri[pos - 1];
-            rd[pos] = rd[pos - 1];
-            rf[pos] = rf[pos - 1];
-            --pos;
-          }
-          ri[pos] = j;
-          rd[pos] = dj;
-          rf[pos] = 1;
-          ++changed;
+          if (insert_sorted(ri, rd, rf, k_, j, sq(i, static_cast<std::size_t>(j)))) ++changed;
         };
         // First hops of i with their "new" flags: forward edges, then reverse edges (edge id / k
         // is the source point). Rows are read from the previous graph (idx_), written to nidx.
