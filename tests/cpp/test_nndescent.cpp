@@ -12,6 +12,7 @@
 using dtwin::detail::NeighborIndex;
 using dtwin::detail::NNDescent;
 using dtwin_test::RowMat;
+using dtwin_test::gaussian;
 
 namespace {
 
@@ -28,15 +29,6 @@ double recall(const RowMat& X, const NNDescent<double>& g) {
     for (std::size_t a = 1; a <= k; ++a) hit += found.count(idx[i * (k + 1) + a]);
   }
   return static_cast<double>(hit) / static_cast<double>(n * k);
-}
-
-RowMat gaussian(int n, int d, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<double> g;
-  RowMat X(n, d);
-  for (int i = 0; i < n; ++i)
-    for (int j = 0; j < d; ++j) X(i, j) = g(rng);
-  return X;
 }
 
 }  // namespace

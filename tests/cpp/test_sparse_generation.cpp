@@ -7,17 +7,9 @@
 using dtwin::SparseGenerationParams;
 using dtwin::SparseGenerator;
 using dtwin_test::RowMat;
+using dtwin_test::gaussian;
 
 namespace {
-
-RowMat gaussian(int n, int d, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<double> g;
-  RowMat Z(n, d);
-  for (int i = 0; i < n; ++i)
-    for (int k = 0; k < d; ++k) Z(i, k) = g(rng);
-  return Z;
-}
 
 double nearest(const RowMat& Z, const Eigen::RowVectorXd& x) { return std::sqrt((Z.rowwise() - x).rowwise().squaredNorm().minCoeff()); }
 

@@ -103,6 +103,16 @@ double knn_accuracy(const M& Y, const std::vector<int>& labels, int k = 10) {
   return static_cast<double>(correct) / n;
 }
 
+// n x d independent standard normal values.
+inline RowMat gaussian(int n, int d, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> g;
+  RowMat X(n, d);
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < d; ++j) X(i, j) = g(rng);
+  return X;
+}
+
 // Gaussian blobs in `dim` dimensions around `centers` random centres.
 inline RowMat blobs(int n, int dim, int centers, unsigned seed, std::vector<int>* labels = nullptr) {
   std::mt19937 rng(seed);
