@@ -389,6 +389,9 @@ Generated EquipmentTwin::generate(long n, const std::string& target, std::option
   if (n < 1) throw InvalidArgument("EquipmentTwin '" + s.name() + "': n must be >= 1, got " + std::to_string(n));
   if (target != "sparse" && target != "all")
     throw InvalidArgument("EquipmentTwin '" + s.name() + "': target must be \"sparse\" or \"all\", got \"" + target + "\"");
+  // As in fit: OpenBLAS results (the generator's products) change in the last digits with its
+  // thread count, and a Dask worker runs one thread where the driver runs several.
+  detail::ScopedBlasThreads blas_threads(detail::resolve_threads(s.options.n_jobs));
   const std::uint64_t base = seed ? *seed : s.seed + 4;
   const Eigen::Index d = static_cast<Eigen::Index>(s.config.tags.size());
   Generated out;
@@ -432,6 +435,7 @@ Generated EquipmentTwin::generate(long n, const std::string& target, std::option
 Table EquipmentTwin::predict(const Table& inputs) const {
   const Impl& s = *impl_;
   s.require_fitted("predict");
+  detail::ScopedBlasThreads blas_threads(detail::resolve_threads(s.options.n_jobs));
   const Matrix X = inputs.select(s.config.inputs(), "the inputs for " + s.name());
   Table out;
   out.columns = s.config.targets();

@@ -68,7 +68,7 @@ def _gan(Xs, n, rng, seed, epochs=300, noise_dim=4, **_):
 def _local_targets(Xs, V, target_idx, k=10, ridge=1e-2):
     """Targets of virtual rows re-estimated from the real rows: a ridge-regularised local linear
     model of the targets on the inputs, fitted on the k real rows nearest to each virtual row's
-    inputs. Keeps virtual targets consistent with their inputs where the generator is vague."""
+    inputs."""
     inp = [j for j in range(Xs.shape[1]) if j not in target_idx]
     A, B = Xs[:, inp], Xs[:, target_idx]
     Q = V[:, inp]
@@ -85,39 +85,55 @@ def _local_targets(Xs, V, target_idx, k=10, ridge=1e-2):
     return out
 
 
-def _pgan(Xs, n, rng, seed, target="sparse", n_components=3, epochs=300, l1_weight=10.0, knn=5, targets=None,
-          target_model="generator", **_):
-    """PHATE + sparse-zone virtual features + PGAN. With the target columns known and
-    target_model="local", the virtual targets come from a local linear model of the real rows
-    instead of the generator."""
+def _gp_targets(Xs, V, target_idx, seed):
+    """Targets of virtual rows from a Gaussian process fitted on the real rows (the teacher):
+    each virtual input gets the target a smooth model of the real data predicts for it."""
+    from .gaussian_process import GaussianProcess
+
+    inp = [j for j in range(Xs.shape[1]) if j not in target_idx]
+    gp = GaussianProcess(random_state=seed).fit(Xs[:, inp], Xs[:, target_idx])
+    out = V.copy()
+    out[:, target_idx] = gp.predict(V[:, inp])
+    return out
+
+
+def _pgan(Xs, n, rng, seed, target="sparse", n_components=3, epochs=300, l1_weight=10.0, knn=5, inputs="residual",
+          **_):
+    """PHATE + sparse-zone virtual features + PGAN.
+
+    inputs="generator": a virtual row is the generator's output G(z_v) (the paper's rule).
+    inputs="residual": it is the real row that z_v was drawn around, moved by the generator's
+    displacement, x_c + G(z_v) - G(z_c): the generator says where along the manifold to go, the
+    real row keeps the detail that a few embedding dimensions cannot carry (the generator's
+    output is a conditional mean, smoother than any real row)."""
     from .pgan import PGan
     from .phate import Phate
     from .sparse_generation import SparseGenerator
 
+    if inputs not in ("residual", "generator"):
+        raise ValueError(f'inputs must be "residual" or "generator", got {inputs!r}')
     n_components = min(n_components, Xs.shape[1], 8)  # Phate supports up to 8
     Z = Phate(n_components=n_components, knn=min(knn, len(Xs) - 1), random_state=seed).fit_transform(Xs)
     Z, _, _ = _standardise(Z)
     cycles = max(1, math.ceil(n / len(Xs)))
     gen = SparseGenerator(n_cycles=cycles, target=target, random_state=seed)
     Zv = gen.generate(Z)
+    centres = gen.centres_
     if len(Zv) > n:
-        Zv = Zv[rng.choice(len(Zv), n, replace=False)]
+        keep = rng.choice(len(Zv), n, replace=False)
+        Zv, centres = Zv[keep], centres[keep]
     gan = PGan(epochs=epochs, l1_weight=l1_weight, random_state=seed).fit(Z, Xs)
     V = gan.generate(Zv)
-    if target_model == "local":
-        if not targets:
-            raise ValueError('target_model="local" needs the target columns: pass targets=[...]')
-        V = _local_targets(Xs, V, list(targets))
-    elif target_model != "generator":
-        raise ValueError(f'target_model must be "generator" or "local", got {target_model!r}')
+    if inputs == "residual":
+        V = Xs[centres] + V - gan.generate(Z[centres])
     return V
 
 
 _IMPL = {"noise": _noise, "smote": _smote, "mtd": _mtd, "gan": _gan, "pgan": _pgan}
 
 
-def augment(data, method="pgan", n=None, target="sparse", random_state=None, targets=None, clip_margin=0.25,
-            **options):
+def augment(data, method="pgan", n=None, target="auto", random_state=None, targets=None, target_model=None,
+            clip_margin=0.25, **options):
     """Virtual rows for `data` (samples x variables, inputs and targets as columns).
 
     Parameters
@@ -128,14 +144,25 @@ def augment(data, method="pgan", n=None, target="sparse", random_state=None, tar
         baselines (Gaussian noise injection, SMOTE-style interpolation, mega-trend diffusion,
         a plain GAN on the rows).
     n : int, default len(data)
-    target : {"sparse", "all"}, default "sparse" (pgan only; see SparseGenerator)
+    target : {"auto", "sparse", "all"}, default "auto"
+        pgan only, where the virtual features go (SparseGenerator): "auto" is "all" (the
+        published rule) when the targets come from the GP teacher, and "sparse" otherwise; both
+        were the better choice in docs/benchmark.md.
     random_state : int or None
     targets : list of column positions or names, optional
-        The quality variables among the columns (needed by target_model="local").
+        The quality variables among the columns. Naming them lets the virtual targets follow
+        the virtual inputs (target_model).
+    target_model : {None, "gp", "own", "local"}, default None
+        Where the virtual rows' targets come from. "own": the method's own values (the
+        generator's output, the interpolation, the noisy copy). "gp": a Gaussian process
+        fitted on the real rows predicts them from the virtual inputs (dtwin.GaussianProcess;
+        docs/benchmark.md measures it). "local": a local linear model of the 10 nearest real
+        rows. None: "gp" when `targets` is given, "own" otherwise.
     clip_margin : float, default 0.25
         gan/pgan: virtual values are clipped to the real range widened by this share of it on
         each side, and columns constant in the data stay constant.
-    **options : method options (noise_level, k_neighbors, epochs, n_components, l1_weight, ...)
+    **options : method options (noise_level, k_neighbors, epochs, n_components, l1_weight,
+        inputs="residual"|"generator" for pgan, ...)
 
     Returns an array (or a DataFrame with the same columns when a DataFrame was given).
     """
@@ -160,9 +187,20 @@ def augment(data, method="pgan", n=None, target="sparse", random_state=None, tar
         targets = [names.index(t) if isinstance(t, str) else int(t) for t in np.atleast_1d(targets)]
         if any(t < 0 or t >= X.shape[1] for t in targets):
             raise ValueError(f"targets must be column positions in [0, {X.shape[1]}) or column names")
+    if target_model is None:
+        target_model = "gp" if targets else "own"
+    if target_model == "generator":  # the name of "own" before other methods could relabel
+        target_model = "own"
+    if target_model not in ("own", "gp", "local"):
+        raise ValueError(f'target_model must be "own", "gp" or "local", got {target_model!r}')
+    if target_model != "own" and not targets:
+        raise ValueError(f'target_model="{target_model}" needs the target columns: pass targets=[...]')
+    if targets and len(set(targets)) >= X.shape[1]:
+        raise ValueError("targets name every column; at least one column must be an input")
     if method == "pgan":
+        if target == "auto":
+            target = "all" if target_model == "gp" else "sparse"
         kwargs["target"] = target
-        kwargs["targets"] = targets
     V = _IMPL[method](Xs, n, rng, seed=seed, **kwargs)
     if method in ("gan", "pgan"):
         # A generator's outputs can stray far past the data, and a column constant in the data
@@ -174,6 +212,10 @@ def augment(data, method="pgan", n=None, target="sparse", random_state=None, tar
         V = np.clip(V, lo - clip_margin * span, hi + clip_margin * span)
         const = span <= 1e-9
         V[:, const] = Xs[0, const]
+    if target_model == "gp":
+        V = _gp_targets(Xs, V, targets, seed)
+    elif target_model == "local":
+        V = _local_targets(Xs, V, targets)
     V = V * std + mean
     if columns is not None:
         import pandas as pd

@@ -5,6 +5,7 @@
 #include <Eigen/Dense>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <random>
@@ -23,6 +24,8 @@ void dsyevd_(const char*, const char*, const int*, double*, const int*, double*,
              const int*, int*);
 void ssyevd_(const char*, const char*, const int*, float*, const int*, float*, float*, const int*, int*,
              const int*, int*);
+void dpotrf_(const char*, const int*, double*, const int*, int*);
+void dpotri_(const char*, const int*, double*, const int*, int*);
 }
 #endif
 
@@ -93,6 +96,30 @@ void symmetric_eigen(Mat<S>& A, Vec<S>& w, bool vectors) {
   w = es.eigenvalues();
   if (vectors) A = es.eigenvectors();
 #endif
+}
+
+// Inverse and log-determinant of a symmetric positive definite matrix, in place (A becomes
+// A^-1, both triangles). False, with A undefined, when A is not positive definite.
+inline bool spd_inverse(Mat<double>& A, double& logdet) {
+  const int n = static_cast<int>(A.rows());
+  logdet = 0;
+  if (n == 0) return true;
+#ifdef DTWIN_HAVE_LAPACK
+  const char uplo = 'L';
+  int info = 0;
+  dpotrf_(&uplo, &n, A.data(), &n, &info);
+  if (info != 0) return false;
+  for (int i = 0; i < n; ++i) logdet += 2 * std::log(A(i, i));
+  dpotri_(&uplo, &n, A.data(), &n, &info);
+  if (info != 0) return false;
+  A.template triangularView<Eigen::StrictlyUpper>() = A.transpose();
+#else
+  Eigen::LLT<Mat<double>> llt(A);
+  if (llt.info() != Eigen::Success) return false;
+  logdet = 2 * llt.matrixLLT().diagonal().array().log().sum();
+  A = llt.solve(Mat<double>::Identity(n, n));
+#endif
+  return true;
 }
 
 // Orthonormal basis of the columns of Y (n x k, n >> k). Cholesky QR done twice (CholQR2):
