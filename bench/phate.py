@@ -40,14 +40,24 @@ ph = dtwin.Phate(random_state=0, n_jobs=n_jobs)
 Y = ph.fit_transform(X)
 sec = time.perf_counter() - t0
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+import ctypes
+try:
+    lib = ctypes.CDLL("libopenblas.so.0")
+    lib.openblas_get_corename.restype = ctypes.c_char_p
+    core = lib.openblas_get_corename().decode()
+except OSError:
+    core = "?"
 print(json.dumps({"seconds": sec, "peak_mb": peak / 1024, "before_fit_mb": base / 1024, "t": ph.optimal_t_,
-                  "finite": bool(np.isfinite(Y).all())}))
+                  "finite": bool(np.isfinite(Y).all()), "core": core}))
 """
 
 
-def run_case(name, n, n_jobs):
+def run_case(name, n, n_jobs, coretype=None):
+    env = dict(os.environ)
+    if coretype:
+        env["OPENBLAS_CORETYPE"] = coretype
     out = subprocess.run([sys.executable, "-c", CHILD, "-", name, str(n), str(n_jobs)],
-                         capture_output=True, text=True, check=True)
+                         capture_output=True, text=True, check=True, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -57,15 +67,20 @@ def main():
     ap.add_argument("--sets", default="swiss_roll_3d,blobs_10d,dla_tree_100d")
     ap.add_argument("--n-jobs", type=int, default=1, help="dtwin threads (the official figures used n_jobs=1)")
     ap.add_argument("--out", default=None, help="also write the table as markdown here")
+    ap.add_argument("--openblas-coretype", default=None,
+                    help="OPENBLAS_CORETYPE for dtwin's runs (e.g. Haswell), for CPUs newer than the installed "
+                         "OpenBLAS knows, where it falls back to its slow Prescott kernels (docs/build.md)")
     args = ap.parse_args()
     rows = []
     header = ("| set | N | dtwin s | official s | speed-up | dtwin peak MB | official peak MB | memory ratio "
               "| dtwin fit MB | official fit MB | fit memory ratio | t |\n"
               "|---|---|---|---|---|---|---|---|---|---|---|---|")
     print(header, flush=True)
+    cores = set()
     for name in args.sets.split(","):
         for n in [int(s) for s in args.sizes.split(",")]:
-            r = run_case(name, n, args.n_jobs)
+            r = run_case(name, n, args.n_jobs, args.openblas_coretype)
+            cores.add(r["core"])
             off_s, off_mb = OFFICIAL.get((name, n), (None, None))
             speed = f"{off_s / r['seconds']:.1f}x" if off_s else "-"
             mem = f"{r['peak_mb'] / off_mb:.2f}" if off_mb else "-"
@@ -82,6 +97,7 @@ def main():
         tmp = Path(args.out + ".tmp")
         tmp.write_text(header + "\n" + "\n".join(rows) + "\n")
         os.replace(tmp, args.out)
+    print(f"\nOpenBLAS kernels in dtwin's runs: {', '.join(sorted(cores))}")
     print("\nPeak MB is the whole process (interpreter, numpy, the LibTorch-linked module), as in the official "
           "figures; fit MB is the growth during fit (official: peak minus its ~220 MB of interpreter and libraries).")
 

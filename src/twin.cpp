@@ -11,6 +11,7 @@
 
 #include "dtwin/detail/neighbors.hpp"
 #include "blas_threads.hpp"
+#include "dtwin/gaussian_process.hpp"
 #include "params_json.hpp"
 
 namespace dtwin {
@@ -38,6 +39,8 @@ void TwinOptions::validate() const {
   if (validation_fraction == 0 && virtual_ratios.size() > 1)
     bad("with validation_fraction = 0 nothing can choose among several virtual_ratios; give one");
   if (bounds != "clip" && bounds != "reject") bad("bounds must be \"clip\" or \"reject\", got \"" + bounds + "\"");
+  if (target_model != "gp" && target_model != "generator")
+    bad("target_model must be \"gp\" or \"generator\", got \"" + target_model + "\"");
   if (n_jobs == 0 || n_jobs < -1) bad("n_jobs must be a positive number of threads or -1 for all cores");
 }
 
@@ -50,6 +53,7 @@ std::string TwinOptions::to_json() const {
               {"validation_fraction", validation_fraction},
               {"virtual_ratios", virtual_ratios},
               {"bounds", bounds},
+              {"target_model", target_model},
               {"random_state", random_state ? json(*random_state) : json(nullptr)},
               {"n_jobs", n_jobs}}
       .dump();
@@ -73,6 +77,7 @@ TwinOptions TwinOptions::from_json(const std::string& text) {
       for (const auto& v : j.at("virtual_ratios")) o.virtual_ratios.push_back(detail::json_number<double>(v, "virtual_ratios"));
     }
     o.bounds = j.value("bounds", o.bounds);
+    o.target_model = j.value("target_model", o.target_model);
     if (j.contains("random_state") && !j.at("random_state").is_null())
       o.random_state = detail::json_number<std::uint64_t>(j.at("random_state"), "random_state");
     o.n_jobs = detail::json_value(j, "n_jobs", o.n_jobs);
@@ -330,7 +335,20 @@ EquipmentTwin& EquipmentTwin::fit(const Table& data) {
   };
   const Matrix Xin = cols(X, f.in_idx), Y = cols(X, f.tg_idx);
   const Matrix Xin_v = cols(Xval, f.in_idx), Y_v = cols(Xval, f.tg_idx);
-  const Matrix Vin = cols(V, f.in_idx), VY = cols(V, f.tg_idx);
+  const Matrix Vin = cols(V, f.in_idx);
+  Matrix VY = cols(V, f.tg_idx);
+  if (V.rows() > 0 && !f.tg_idx.empty() && f.options.target_model == "gp") {
+    // The teacher: virtual targets follow the virtual inputs as a GP of the real rows says.
+    GaussianProcessParams tp;
+    tp.random_state = f.seed + 5;
+    VY = GaussianProcess(tp).fit(Xin, Y).predict(Vin);
+    for (std::size_t c = 0; c < f.tg_idx.size(); ++c) {
+      const auto& tag = f.config.tags[static_cast<std::size_t>(f.tg_idx[c])];
+      const auto col = static_cast<Eigen::Index>(c);
+      if (tag.min) VY.col(col) = VY.col(col).cwiseMax(*tag.min);
+      if (tag.max) VY.col(col) = VY.col(col).cwiseMin(*tag.max);
+    }
+  }
   for (Eigen::Index k : f.tg_idx) r.targets.push_back(names[static_cast<std::size_t>(k)]);
   SoftSensorParams sp = f.options.soft_sensor;
   sp.random_state = f.seed + 3;

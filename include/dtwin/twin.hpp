@@ -45,6 +45,10 @@ struct TwinOptions {
   // validation error is kept (0 keeps the real-only sensor possible).
   std::vector<double> virtual_ratios = {0.0, 0.5, 1.0};
   std::string bounds = "clip";     // generated values outside a tag's [min, max]: "clip" or "reject" the row
+  // Targets of the soft sensor's virtual training rows: "gp", predicted from their inputs by a
+  // Gaussian process fitted on the real rows (the generator's targets drift from what its
+  // inputs imply; docs/benchmark.md), or "generator", the generator's own output.
+  std::string target_model = "gp";
   std::optional<std::uint64_t> random_state;
   int n_jobs = 1;
 

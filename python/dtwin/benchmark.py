@@ -283,19 +283,28 @@ def plot(rows, path):
     import matplotlib.pyplot as plt
 
     sets_ = sorted({r["dataset"] for r in rows})
-    fig, axes = plt.subplots(1, len(sets_), figsize=(4 * len(sets_), 3.6), layout="constrained", squeeze=False)
-    for ax, ds in zip(axes[0], sets_):
+    cols = min(3, len(sets_))
+    nrows = (len(sets_) + cols - 1) // cols
+    fig, axes = plt.subplots(nrows, cols, figsize=(4.2 * cols, 3.4 * nrows), layout="constrained", squeeze=False)
+    # One colour per method (tab20 has enough), PHATE + PGAN in bold, the GP reference dashed.
+    colours = {m: plt.cm.tab20(i % 20) for i, m in enumerate(METHODS)}
+    for ax, ds in zip(axes.flat, sets_):
         for m in METHODS:
             sel = sorted((r for r in rows if r["dataset"] == ds and r["method"] == m), key=lambda r: r["fraction"])
             if sel:
                 ax.errorbar([r["fraction"] for r in sel], [r["rmse"] for r in sel], [r["rmse_std"] for r in sel],
-                            label=m, marker="o", capsize=2, linewidth=2.2 if m.startswith("pgan") else 1)
+                            label=m, marker="o", capsize=2, color=colours[m],
+                            linestyle="--" if m in REFERENCE_METHODS else "-",
+                            linewidth=2.4 if m.startswith("pgan-gp") else 1)
         ax.set_title(ds)
         ax.set_xlabel("training fraction")
         ax.set_ylabel("test RMSE")
-    axes[0][0].legend(fontsize=7)
+    for ax in list(axes.flat)[len(sets_):]:
+        ax.set_visible(False)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
     tmp = str(path) + ".tmp.png"
-    fig.savefig(tmp, dpi=100)
+    fig.savefig(tmp, dpi=100, bbox_inches="tight")
     os.replace(tmp, path)
     plt.close(fig)
 

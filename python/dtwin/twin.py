@@ -43,9 +43,9 @@ class _StageProgress:
 
 
 def _options_json(phate, sparse, pgan, soft_sensor, validation_fraction, virtual_ratios, bounds, missing,
-                  random_state, n_jobs):
+                  random_state, n_jobs, target_model="gp"):
     opts = {"validation_fraction": float(validation_fraction), "virtual_ratios": [float(r) for r in virtual_ratios],
-            "bounds": bounds, "n_jobs": int(n_jobs),
+            "bounds": bounds, "n_jobs": int(n_jobs), "target_model": target_model,
             "random_state": None if random_state is None else int(random_state)}
     phate = dict(phate or {})
     phate.setdefault("n_components", 3)
@@ -70,7 +70,8 @@ def _options_json(phate, sparse, pgan, soft_sensor, validation_fraction, virtual
 class _TwinBase:
     def _opts(self, missing=None):
         return _options_json(self.phate, self.sparse, self.pgan, self.soft_sensor, self.validation_fraction,
-                             self.virtual_ratios, self.bounds, missing, self.random_state, self.n_jobs)
+                             self.virtual_ratios, self.bounds, missing, self.random_state, self.n_jobs,
+                             getattr(self, "target_model", "gp"))
 
     def _fit_core(self, core, table, label=""):
         """core.fit with a progress bar per stage when verbose, then the fitted state."""
@@ -135,6 +136,9 @@ class EquipmentTwin(_TwinBase):
         Virtual samples per real one tried for the soft sensor; the best on validation is kept.
     bounds : {"clip", "reject"}
         What happens to generated values outside a tag's [min, max].
+    target_model : {"gp", "generator"}, default "gp"
+        Targets of the soft sensor's virtual training rows: predicted from their inputs by a
+        GaussianProcess fitted on the real rows, or the generator's own output.
     missing : dict, optional
         Missing-value policy ``{"method": "ffill", "limit": 3}``; default drop rows with gaps.
     random_state : int or None
@@ -147,10 +151,11 @@ class EquipmentTwin(_TwinBase):
 
     def __init__(self, config, phate=None, sparse=None, pgan=None, soft_sensor=None, validation_fraction=0.2,
                  virtual_ratios=(0.0, 0.5, 1.0), bounds="clip", missing=None, random_state=None, n_jobs=1,
-                 verbose=False):
+                 verbose=False, target_model="gp"):
         self.config = config
         self.phate, self.sparse, self.pgan, self.soft_sensor = phate, sparse, pgan, soft_sensor
         self.validation_fraction, self.virtual_ratios, self.bounds = validation_fraction, virtual_ratios, bounds
+        self.target_model = target_model
         self.missing, self.random_state, self.n_jobs, self.verbose = missing, random_state, n_jobs, verbose
 
     def fit(self, data):
@@ -206,7 +211,7 @@ class EquipmentTwin(_TwinBase):
         twin = cls(cfg, phate=opts["phate"], sparse=opts["sparse"], pgan=opts["pgan"], soft_sensor=opts["soft_sensor"],
                    validation_fraction=opts["validation_fraction"], virtual_ratios=tuple(opts["virtual_ratios"]),
                    bounds=opts["bounds"], missing=opts["missing"], random_state=opts["random_state"],
-                   n_jobs=opts["n_jobs"])
+                   n_jobs=opts["n_jobs"], target_model=opts.get("target_model", "generator"))
         twin._set_fitted(core)
         return twin
 
@@ -223,10 +228,12 @@ class UnitTwin(_TwinBase):
     _core_class = "_UnitTwin"
 
     def __init__(self, config, phate=None, sparse=None, pgan=None, soft_sensor=None, validation_fraction=0.2,
-                 virtual_ratios=(0.0, 0.5, 1.0), bounds="clip", random_state=None, n_jobs=1, verbose=False):
+                 virtual_ratios=(0.0, 0.5, 1.0), bounds="clip", random_state=None, n_jobs=1, verbose=False,
+                 target_model="gp"):
         self.config = config
         self.phate, self.sparse, self.pgan, self.soft_sensor = phate, sparse, pgan, soft_sensor
         self.validation_fraction, self.virtual_ratios, self.bounds = validation_fraction, virtual_ratios, bounds
+        self.target_model = target_model
         self.random_state, self.n_jobs, self.verbose = random_state, n_jobs, verbose
 
     def _unit_config(self):

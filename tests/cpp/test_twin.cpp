@@ -96,6 +96,27 @@ TEST(EquipmentTwin, ClearErrors) {
   dtwin::TwinOptions bad = quick_options();
   bad.bounds = "wrap";
   EXPECT_THROW(dtwin::EquipmentTwin(sim().config.find("R-101"), bad), dtwin::InvalidArgument);
+  bad = quick_options();
+  bad.target_model = "oracle";
+  EXPECT_THROW(dtwin::EquipmentTwin(sim().config.find("R-101"), bad), dtwin::InvalidArgument);
+}
+
+TEST(EquipmentTwin, TargetModelIsKeptAndChangesOnlyTheSensor) {
+  // The teacher relabels the sensor's virtual training rows; the generator, and so generate(),
+  // is the same whichever model labels them.
+  dtwin::TwinOptions o = quick_options();
+  o.virtual_ratios = {1.0};
+  o.validation_fraction = 0.0;
+  EXPECT_EQ(dtwin::TwinOptions::from_json(o.to_json()).target_model, "gp");
+  dtwin::TwinOptions g = o;
+  g.target_model = "generator";
+  EXPECT_EQ(dtwin::TwinOptions::from_json(g.to_json()).target_model, "generator");
+  dtwin::EquipmentTwin a(sim().config.find("R-101"), o), b(sim().config.find("R-101"), g);
+  a.fit(sim().data);
+  b.fit(sim().data);
+  EXPECT_EQ(a.generate(100, "sparse", 4).data.values, b.generate(100, "sparse", 4).data.values);
+  const auto pa = a.predict(sim().data).values, pb = b.predict(sim().data).values;
+  EXPECT_FALSE(((pa.array() == pb.array()) || pa.array().isNaN()).all());
 }
 
 TEST(UnitTwin, ChainsSharedTagsDownstream) {

@@ -115,45 +115,71 @@ void sgd_mds(const detail::Mat<S>& D, detail::Mat<S>& Y, std::uint64_t seed, con
     for (int k = 0; k < c; ++k) Y(i, k) = static_cast<S>(X[i * c + k]);
 }
 
+// One Guttman transform for C coordinates (structure of arrays, x[k][j]) of the symmetric
+// distances D (n x n, contiguous). Each row is a few passes of Eigen array expressions over
+// unit-stride arrays, which vectorise (a scalar loop does not: std::sqrt may set errno, which
+// keeps the compiler from vectorising it). Returns the stress.
+template <typename S, int C>
+double guttman_step(const S* D, const std::vector<S>& X, std::vector<S>& Xn, Eigen::Index n) {
+  using Arr = Eigen::Array<S, Eigen::Dynamic, 1>;
+  using CMap = Eigen::Map<const Arr>;
+  double stress = 0;
+#pragma omp parallel reduction(+ : stress)
+  {
+    Arr d2(n), dij(n), b(n);
+#pragma omp for schedule(static)
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const CMap di(D + i * n, n);
+      S xi[C];
+      for (int k = 0; k < C; ++k) xi[k] = X[static_cast<std::size_t>(k * n + i)];
+      d2 = (CMap(X.data(), n) - xi[0]).square();
+      for (int k = 1; k < C; ++k) d2 += (CMap(X.data() + static_cast<std::size_t>(k) * n, n) - xi[k]).square();
+      dij = d2.sqrt();
+      stress += 0.5 * static_cast<double>((dij - di).square().sum());
+      // b_ij = -delta_ij / d_ij, and 0 for coincident points (j == i among them).
+      b = (d2 > S(0)).select(-di / dij, S(0));
+      const S bii = -b.sum();
+      for (int k = 0; k < C; ++k) {
+        const S acc = (b * CMap(X.data() + static_cast<std::size_t>(k) * n, n)).sum();
+        Xn[static_cast<std::size_t>(k * n + i)] = (acc + bii * xi[k]) / static_cast<S>(n);
+      }
+    }
+  }
+  return stress;
+}
+
 // Metric MDS by SMACOF (Guttman transform with unit weights), from Y (updated in place). Stops
 // when an iteration lowers the stress by less than tol of it, as sklearn's smacof does.
 template <typename S>
 void smacof_mds(const detail::Mat<S>& D, detail::Mat<S>& Y, int max_iter = 300, double tol = 1e-3) {
   const Eigen::Index n = D.rows();
   const int c = static_cast<int>(Y.cols());
-  // Row-major coordinates and distances: the inner loop walks a row of D and all points.
-  std::vector<double> X(static_cast<std::size_t>(n) * c), Xn(X.size());
-  for (Eigen::Index i = 0; i < n; ++i)
-    for (int k = 0; k < c; ++k) X[i * c + k] = Y(i, k);
-  detail::RowMat<double> Dr = D.template cast<double>();
+  std::vector<S> X(static_cast<std::size_t>(n) * c), Xn(X.size());
+  for (int k = 0; k < c; ++k)
+    for (Eigen::Index i = 0; i < n; ++i) X[static_cast<std::size_t>(k * n + i)] = Y(i, k);
+  // D is symmetric: its column-major storage, read by rows, is D itself (no copy of n^2).
+  const S* Dr = D.data();
+  auto step = [&]() -> double {
+    switch (c) {
+      case 1: return guttman_step<S, 1>(Dr, X, Xn, n);
+      case 2: return guttman_step<S, 2>(Dr, X, Xn, n);
+      case 3: return guttman_step<S, 3>(Dr, X, Xn, n);
+      case 4: return guttman_step<S, 4>(Dr, X, Xn, n);
+      case 5: return guttman_step<S, 5>(Dr, X, Xn, n);
+      case 6: return guttman_step<S, 6>(Dr, X, Xn, n);
+      case 7: return guttman_step<S, 7>(Dr, X, Xn, n);
+      default: return guttman_step<S, 8>(Dr, X, Xn, n);
+    }
+  };
   double prev = std::numeric_limits<double>::infinity();
   for (int it = 0; it < max_iter; ++it) {
-    double stress = 0;
-#pragma omp parallel for schedule(static) reduction(+ : stress)
-    for (Eigen::Index i = 0; i < n; ++i) {
-      const double* xi = &X[i * c];
-      const double* di = Dr.data() + i * n;
-      double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-      double bii = 0;
-      for (Eigen::Index j = 0; j < n; ++j) {
-        const double* xj = &X[j * c];
-        double d2 = 0;
-        for (int k = 0; k < c; ++k) d2 += (xi[k] - xj[k]) * (xi[k] - xj[k]);
-        const double dij = std::sqrt(d2);
-        const double delta = di[j];
-        stress += 0.5 * (dij - delta) * (dij - delta);
-        const double b = (dij > 0 && j != i) ? -delta / dij : 0.0;
-        bii -= b;
-        for (int k = 0; k < c; ++k) acc[k] += b * xj[k];
-      }
-      for (int k = 0; k < c; ++k) Xn[i * c + k] = (acc[k] + bii * xi[k]) / static_cast<double>(n);
-    }
+    const double stress = step();
     X.swap(Xn);
     if (prev - stress < tol * prev) break;
     prev = stress;
   }
-  for (Eigen::Index i = 0; i < n; ++i)
-    for (int k = 0; k < c; ++k) Y(i, k) = static_cast<S>(X[i * c + k]);
+  for (int k = 0; k < c; ++k)
+    for (Eigen::Index i = 0; i < n; ++i) Y(i, k) = X[static_cast<std::size_t>(k * n + i)];
 }
 
 }  // namespace dtwin::phate_detail
