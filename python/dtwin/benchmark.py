@@ -310,8 +310,8 @@ def plot(rows, path):
 
 
 def plot_embedding(X, y, path, fraction=0.1, seed=0):
-    """PHATE scatter of real vs PHATE + PGAN virtual samples (the real rows' embedding, the
-    virtual rows placed by transform)."""
+    """PHATE scatter of real vs PHATE + PGAN virtual samples (dtwin's method, GP targets): the
+    real rows' embedding, the virtual rows placed by transform."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -322,7 +322,7 @@ def plot_embedding(X, y, path, fraction=0.1, seed=0):
     rng = np.random.RandomState(seed)
     rows = rng.permutation(len(X))[: max(30, int(fraction * len(X)))]
     real = np.column_stack([X[rows], y[rows]])
-    virtual = augment(real, method="pgan", random_state=seed)
+    virtual = augment(real, method="pgan", random_state=seed, targets=[real.shape[1] - 1])
     mu, sd = real.mean(0), real.std(0) + 1e-12
     ph = Phate(random_state=seed).fit((real - mu) / sd)
     Zv = ph.transform((virtual - mu) / sd)

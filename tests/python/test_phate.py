@@ -164,6 +164,18 @@ def test_show_config_names_blas_and_threads(capsys):
     assert "openmp_threads" in out and "libtorch" in out
 
 
+def test_blas_warning_only_for_the_generic_fallback_on_an_avx2_cpu(monkeypatch):
+    from dtwin._config import blas_warning
+
+    monkeypatch.delenv("OPENBLAS_CORETYPE", raising=False)
+    prescott = "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH NO_AFFINITY Prescott MAX_THREADS=64, threads=2"
+    assert "OPENBLAS_CORETYPE=Haswell" in blas_warning(prescott, {"sse3", "avx2"})
+    assert blas_warning(prescott, {"sse3"}) is None  # an old CPU: Prescott is right for it
+    assert blas_warning("OpenBLAS 0.3.21 DYNAMIC_ARCH Haswell MAX_THREADS=64", {"avx2"}) is None
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Prescott")  # chosen on purpose: no advice
+    assert blas_warning(prescott, {"avx2"}) is None
+
+
 def test_sklearn_clone_when_available():
     sklearn_base = pytest.importorskip("sklearn.base")
     ph = dtwin.Phate(knn=7, random_state=3)
