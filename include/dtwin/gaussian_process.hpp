@@ -305,6 +305,8 @@ class GaussianProcess {
       const Eigen::MatrixXd Ks = gram(Z, s.X, s.kernels[static_cast<std::size_t>(c)], false);
       out.col(c) = (Ks * s.alpha.col(c)).array() * s.y_std[c] + s.y_mean[c];
       if (stddev) {
+        // The Cholesky factor is recomputed per call rather than kept: the state (and whatever
+        // saves it) stays free of an n x n matrix, and the mean alone does not need it.
         const Kernel& k = s.kernels[static_cast<std::size_t>(c)];
         Eigen::LLT<Eigen::MatrixXd> llt(gram(s.X, s.X, k, true));
         const Eigen::MatrixXd V = llt.matrixL().solve(Ks.transpose());

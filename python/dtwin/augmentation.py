@@ -87,14 +87,16 @@ def _local_targets(Xs, V, target_idx, k=10, ridge=1e-2):
 
 def _gp_targets(Xs, V, target_idx, seed):
     """Targets of virtual rows from a Gaussian process fitted on the real rows (the teacher):
-    each virtual input gets the target a smooth model of the real data predicts for it."""
+    each virtual input gets the target a smooth model of the real data predicts for it.
+    Returns the rows and the teacher's posterior standard deviation of each virtual target."""
     from .gaussian_process import GaussianProcess
 
     inp = [j for j in range(Xs.shape[1]) if j not in target_idx]
     gp = GaussianProcess(random_state=seed).fit(Xs[:, inp], Xs[:, target_idx])
     out = V.copy()
-    out[:, target_idx] = gp.predict(V[:, inp])
-    return out
+    mean, sd = gp.predict(V[:, inp], return_std=True)
+    out[:, target_idx] = mean
+    return out, sd.reshape(len(V), -1)
 
 
 def _pgan(Xs, n, rng, seed, target="sparse", n_components=3, epochs=300, l1_weight=10.0, knn=5, inputs="residual",
@@ -133,7 +135,7 @@ _IMPL = {"noise": _noise, "smote": _smote, "mtd": _mtd, "gan": _gan, "pgan": _pg
 
 
 def augment(data, method="pgan", n=None, target="auto", random_state=None, targets=None, target_model=None,
-            clip_margin=0.25, **options):
+            clip_margin=0.25, return_std=False, **options):
     """Virtual rows for `data` (samples x variables, inputs and targets as columns).
 
     Parameters
@@ -158,13 +160,18 @@ def augment(data, method="pgan", n=None, target="auto", random_state=None, targe
         fitted on the real rows predicts them from the virtual inputs (dtwin.GaussianProcess;
         docs/benchmark.md measures it). "local": a local linear model of the 10 nearest real
         rows. None: "gp" when `targets` is given, "own" otherwise.
+    return_std : bool, default False
+        With target_model="gp", also return the teacher's posterior standard deviation of
+        each virtual target (n x len(targets), the targets' units): how far the real rows
+        pin that target down; large where virtual rows lie away from the data.
     clip_margin : float, default 0.25
         gan/pgan: virtual values are clipped to the real range widened by this share of it on
         each side, and columns constant in the data stay constant.
     **options : method options (noise_level, k_neighbors, epochs, n_components, l1_weight,
         inputs="residual"|"generator" for pgan, ...)
 
-    Returns an array (or a DataFrame with the same columns when a DataFrame was given).
+    Returns an array (or a DataFrame with the same columns when a DataFrame was given), and
+    with return_std the standard deviations as a second array.
     """
     if method not in _IMPL:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
@@ -184,6 +191,10 @@ def augment(data, method="pgan", n=None, target="auto", random_state=None, targe
     kwargs = dict(options)
     if targets is not None:
         names = list(columns) if columns is not None else []
+        unknown = [t for t in np.atleast_1d(targets) if isinstance(t, str) and t not in names]
+        if unknown:
+            raise ValueError(f"targets {unknown} are not columns of the data"
+                             + (f" (columns: {', '.join(map(str, names))})" if names else "; pass column positions"))
         targets = [names.index(t) if isinstance(t, str) else int(t) for t in np.atleast_1d(targets)]
         if any(t < 0 or t >= X.shape[1] for t in targets):
             raise ValueError(f"targets must be column positions in [0, {X.shape[1]}) or column names")
@@ -197,6 +208,8 @@ def augment(data, method="pgan", n=None, target="auto", random_state=None, targe
         raise ValueError(f'target_model="{target_model}" needs the target columns: pass targets=[...]')
     if targets and len(set(targets)) >= X.shape[1]:
         raise ValueError("targets name every column; at least one column must be an input")
+    if return_std and target_model != "gp":
+        raise ValueError('return_std needs target_model="gp" (only the GP teacher has an uncertainty)')
     if method == "pgan":
         if target == "auto":
             target = "all" if target_model == "gp" else "sparse"
@@ -212,13 +225,15 @@ def augment(data, method="pgan", n=None, target="auto", random_state=None, targe
         V = np.clip(V, lo - clip_margin * span, hi + clip_margin * span)
         const = span <= 1e-9
         V[:, const] = Xs[0, const]
+    sd = None
     if target_model == "gp":
-        V = _gp_targets(Xs, V, targets, seed)
+        V, sd = _gp_targets(Xs, V, targets, seed)
+        sd = sd * std[targets]
     elif target_model == "local":
         V = _local_targets(Xs, V, targets)
     V = V * std + mean
     if columns is not None:
         import pandas as pd
 
-        return pd.DataFrame(V, columns=columns)
-    return V
+        V = pd.DataFrame(V, columns=columns)
+    return (V, sd) if return_std else V

@@ -19,17 +19,19 @@ from .augmentation import augment
 from .soft_sensor import SoftSensorMLP
 
 METHODS = ("none", "noise", "smote", "mtd", "gan", "pgan", "pgan-sparse", "pgan-local", "noise+val", "pgan-sparse+val",
-           "pgan-local+val", "pgan-gp", "pgan-gp+val", "noise-gp", "gp")
+           "pgan-local+val", "pgan-gp", "pgan-gp+val", "noise-gp", "gp", "pgan-gp-sparse", "pgan-gp-w")
 # "pgan-gp": PHATE + PGAN virtual inputs (published placement, residual rule), targets from the
 # GP teacher, GP_RATIO virtual rows per real one. "noise-gp" is its ablation (noise-injected
 # inputs, the same teacher) and "gp" the teacher itself used as the sensor: together they say
-# which part of the method the gain comes from.
+# which part of the method the gain comes from. Two variants were tried (docs/benchmark.md):
+# "pgan-gp-sparse" places the virtual features with target="sparse", "pgan-gp-w" weights each
+# virtual row by the teacher's confidence, min(1, (median sd / sd)^2) of its posterior sd.
 REFERENCE_METHODS = ("gp",)
 GP_RATIO = 4
 GP_VAL_RATIOS = (0.0, 0.25, 1.0)  # of the GP_RATIO x rows: 0, 1 and 4 per real row
 # What `dtwin benchmark` runs unless told: "pgan-local" (virtual targets from a local linear
 # model of the real rows) was tried and did not help (docs/benchmark.md), so it runs on request.
-DEFAULT_METHODS = tuple(m for m in METHODS if not m.startswith("pgan-local"))
+DEFAULT_METHODS = tuple(m for m in METHODS if not m.startswith("pgan-local") and m not in ("pgan-gp-sparse", "pgan-gp-w"))
 # "+val": the number of virtual samples per real one is chosen among VAL_RATIOS (0 included, so
 # real-only training stays possible) by the RMSE on the real validation set.
 VAL_RATIOS = (0.0, 0.5, 1.0)
@@ -176,12 +178,23 @@ def run_one(X, y, fraction, seed, methods=METHODS, n_virtual=1.0, max_test=3000,
         n_make = nv
         if base == "pgan-local":  # targets of the virtual rows from a local model of the real rows
             kw.update(target_model="local", targets=[real.shape[1] - 1])
-        if base in ("pgan-gp", "noise-gp"):
-            kw.update(target_model="gp", targets=[real.shape[1] - 1])
+        teacher = base in ("pgan-gp", "pgan-gp-sparse", "pgan-gp-w", "noise-gp")
+        if teacher:
+            kw.update(target_model="gp", targets=[real.shape[1] - 1], return_std=True)
             n_make = GP_RATIO * nv
+        if base == "pgan-gp-sparse":
+            kw["target"] = "sparse"
         virtual = None if base == "none" else augment(real, method=generator, n=n_make, random_state=seed, **kw)
+        confidence = None
+        if teacher:
+            virtual, sd = virtual
+            sd = sd[:, 0]
+            if base == "pgan-gp-w":
+                confidence = np.minimum(1.0, (np.median(sd) / np.maximum(sd, 1e-12)) ** 2)
         if virtual is not None:  # a random order, so that a leading share is a random share
-            virtual = virtual[np.random.RandomState(seed).permutation(len(virtual))]
+            order = np.random.RandomState(seed).permutation(len(virtual))
+            virtual = virtual[order]
+            confidence = None if confidence is None else confidence[order]
         t_aug = time.perf_counter() - t0
         best = None
         ratios = GP_VAL_RATIOS if base == "pgan-gp" else VAL_RATIOS
@@ -189,6 +202,8 @@ def run_one(X, y, fraction, seed, methods=METHODS, n_virtual=1.0, max_test=3000,
             k = 0 if virtual is None else len(virtual) if ratio is None else int(round(ratio * len(virtual)))
             data = real if virtual is None or k == 0 else np.vstack([real, virtual[:k]])
             w = None if virtual_weight == 1.0 or len(data) == len(real) else np.r_[np.ones(len(real)), np.full(k, virtual_weight)]
+            if confidence is not None and len(data) > len(real):
+                w = np.r_[np.ones(len(real)), virtual_weight * confidence[:k]]
             cand = SoftSensorMLP(random_state=seed, **opts).fit(data[:, :-1], data[:, -1], X[val], y[val], sample_weight=w)
             score = val_rmse(cand) if select else 0.0
             if best is None or score < best[0]:

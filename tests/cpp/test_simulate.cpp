@@ -113,8 +113,12 @@ TEST(Simulate, AMillionRowsUnderTenSeconds) {
   const auto s = dtwin::simulate(p);
   const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_EQ(s.data.rows(), 1000000);
-  EXPECT_LT(sec, 10.0);
   std::printf("[ simulate ] 1,000,000 rows in %.2f s\n", sec);
+#if defined(__SANITIZE_ADDRESS__)
+  // A speed goal says nothing about an instrumented build (ASan made it 13 s on a busy machine).
+  GTEST_SKIP() << "timing not checked under AddressSanitizer";
+#endif
+  EXPECT_LT(sec, 10.0);
 }
 
 TEST(Simulate, RejectsBadParameters) {

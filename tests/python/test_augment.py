@@ -118,16 +118,33 @@ def test_target_model_errors():
         dtwin.augment(data, method="noise", targets=[0, 1, 2])
     with pytest.raises(ValueError, match="inputs"):
         dtwin.augment(data, method="pgan", inputs="copy", epochs=5)
+    pd = pytest.importorskip("pandas")
+    with pytest.raises(ValueError, match="not columns of the data"):
+        dtwin.augment(pd.DataFrame(data, columns=["a", "b", "y"]), method="noise", targets=["sulfur"])
 
 
 def test_teacher_methods_of_the_benchmark():
-    X, y = benchmark.friedman1(400)
-    records = benchmark.run_one(X, y, 0.2, 0, methods=("none", "pgan-gp", "noise-gp", "gp"), epochs=30)
+    # The benchmark's Friedman #1 at 5% (80 fitting rows), one seed, a shorter PGAN training.
+    X, y = benchmark.friedman1()
+    records = benchmark.run_one(X, y, 0.05, 0, methods=("none", "pgan-gp", "pgan-gp-w", "noise-gp", "gp"), epochs=100,
+                                max_test=600)
     by = {r["method"]: r for r in records}
     n_fit = by["none"]["n_train"]
     assert by["pgan-gp"]["n_virtual"] == benchmark.GP_RATIO * n_fit
     assert by["gp"]["n_virtual"] == 0
-    # On Friedman #1 with 64 rows the GP is far better than the MLP (docs/benchmark.md), and
-    # the student trained on its virtual rows gains on real-only training.
-    assert by["gp"]["rmse"] < 0.8 * by["none"]["rmse"]
-    assert by["pgan-gp"]["rmse"] < by["none"]["rmse"]
+    # There the GP is far better than the MLP (docs/benchmark.md: -52%), and the student trained
+    # on its virtual rows gains clearly on real-only training (-15% to -18% over seeds 0-2 here).
+    assert by["gp"]["rmse"] < 0.7 * by["none"]["rmse"]
+    assert by["pgan-gp"]["rmse"] < 0.93 * by["none"]["rmse"]
+    assert by["pgan-gp-w"]["rmse"] < by["none"]["rmse"]
+
+
+def test_return_std_of_the_teacher():
+    rng = np.random.RandomState(6)
+    X = rng.uniform(-1, 1, (80, 2))
+    data = np.column_stack([X, 100 + 10 * X[:, 0] + rng.randn(80)])
+    V, sd = dtwin.augment(data, method="noise", n=50, random_state=0, targets=[2], return_std=True)
+    assert V.shape == (50, 3) and sd.shape == (50, 1)
+    assert np.all(sd > 0) and np.all(sd < 3)  # in the target's units (noise sd 1)
+    with pytest.raises(ValueError, match="return_std"):
+        dtwin.augment(data, method="noise", return_std=True)
