@@ -70,3 +70,27 @@ class CoreModel:
             params, a, b, weights, history = fitted
             core = getattr(_core, self._core_class).from_weights(params, a, b, weights, history)
             self._set_fitted(core, params)
+
+
+class StateModel:
+    """Pickling for the estimators whose fitted C++ object round-trips through its state()
+    dict and from_state(params, state) without refitting (Phate, GaussianProcess). Fitted
+    attributes (trailing underscore) are not pickled: _set_fitted(core, params) rebuilds them.
+    Subclasses define _core_from_state(params, state) and keep the params they fitted with in
+    _core_params_used."""
+
+    _keep_private = ()     # private attributes that belong to the fitted state
+
+    def __getstate__(self):
+        state = {k: v for k, v in self.__dict__.items()
+                 if (not k.startswith("_") or k in self._keep_private) and not k.endswith("_")}
+        if hasattr(self, "_core"):
+            state["_fitted"] = (self._core_params_used, self._core.state())
+        return state
+
+    def __setstate__(self, state):
+        fitted = state.pop("_fitted", None)
+        self.__dict__.update(state)
+        if fitted is not None:
+            params, st = fitted
+            self._set_fitted(self._core_from_state(params, st), params)

@@ -2,11 +2,11 @@
 import numpy as np
 
 from . import _manifold
-from ._base import BaseEstimator
+from ._base import BaseEstimator, StateModel
 from ._validation import as_matrix, check_random_state
 
 
-class GaussianProcess(BaseEstimator):
+class GaussianProcess(StateModel, BaseEstimator):
     """Gaussian-process regression with one length scale per input, a linear trend term and
     noise, its hyperparameters chosen by maximum marginal likelihood (L-BFGS).
 
@@ -39,6 +39,7 @@ class GaussianProcess(BaseEstimator):
     """
 
     _estimator_type = "regressor"
+    _keep_private = ("_one_d",)
 
     def __init__(self, max_iter=60, max_fit_samples=600, max_samples=3000, linear=True, min_noise=1e-4,
                  random_state=None):
@@ -73,7 +74,7 @@ class GaussianProcess(BaseEstimator):
         return self
 
     def _set_fitted(self, core, params):
-        self._core, self._params_used = core, params
+        self._core, self._core_params_used = core, params
         st = core.state()
         self.length_scales_ = st["length_scales"]
         self.variances_ = st["variances"]
@@ -97,15 +98,6 @@ class GaussianProcess(BaseEstimator):
         ss_tot = ((Y - Y.mean(0)) ** 2).sum(0)
         return float(np.mean(1 - ss_res / np.where(ss_tot > 0, ss_tot, 1)))
 
-    def __getstate__(self):
-        state = {k: v for k, v in self.__dict__.items() if not k.startswith("_") or k == "_one_d"}
-        if hasattr(self, "_core"):
-            state["_fitted"] = (self._params_used, self._core.state())
-        return state
-
-    def __setstate__(self, state):
-        fitted = state.pop("_fitted", None)
-        self.__dict__.update(state)
-        if fitted is not None:
-            params, st = fitted
-            self._set_fitted(_manifold._GaussianProcess.from_state(params, st), params)
+    @staticmethod
+    def _core_from_state(params, st):
+        return _manifold._GaussianProcess.from_state(params, st)

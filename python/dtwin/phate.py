@@ -5,11 +5,11 @@ import sys
 import numpy as np
 
 from . import _manifold
-from ._base import BaseEstimator
+from ._base import BaseEstimator, StateModel
 from ._validation import as_matrix, check_random_state
 
 
-class Phate(BaseEstimator):
+class Phate(StateModel, BaseEstimator):
     """Potential of Heat-diffusion for Affinity-based Trajectory Embedding.
 
     Parameters keep the names and defaults of ``phate.PHATE`` 1.0, except ``mds_solver``
@@ -70,6 +70,8 @@ class Phate(BaseEstimator):
     timings_ : dict
         Seconds per stage of the last fit (pca, kernel, landmarks, eigen, ...).
     """
+
+    _keep_private = ("_out_dtype",)
 
     def __init__(self, n_components=2, knn=5, decay=40, n_landmark=2000, t="auto", gamma=1,
                  n_pca=100, mds="metric", mds_solver="smacof", knn_dist="euclidean",
@@ -185,21 +187,10 @@ class Phate(BaseEstimator):
         if not hasattr(self, "_core"):
             raise RuntimeError("Phate is not fitted yet; call fit(X) first")
 
-    def __getstate__(self):
-        state = {k: v for k, v in self.__dict__.items() if not k.startswith("_") and not k.endswith("_")}
-        if hasattr(self, "_out_dtype"):
-            state["_out_dtype"] = self._out_dtype
-        if hasattr(self, "_core"):
-            state["_fitted"] = (self._core_params_used, self._core.state())
-        return state
-
-    def __setstate__(self, state):
-        fitted = state.pop("_fitted", None)
-        self.__dict__.update(state)
-        if fitted is not None:
-            params, st = fitted
-            cls = _manifold._PhateF32 if st["embedding"].dtype == np.float32 else _manifold._PhateF64
-            self._set_fitted(cls.from_state(params, st), params)
+    @staticmethod
+    def _core_from_state(params, st):
+        cls = _manifold._PhateF32 if st["embedding"].dtype == np.float32 else _manifold._PhateF64
+        return cls.from_state(params, st)
 
     # -- plots -----------------------------------------------------------------------------
     def plot(self, c=None, ax=None, **scatter_kwargs):

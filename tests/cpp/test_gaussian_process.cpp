@@ -10,6 +10,7 @@
 using dtwin::GaussianProcess;
 using dtwin::GaussianProcessParams;
 using dtwin_test::RowMat;
+using dtwin_test::rmse;
 
 namespace {
 
@@ -25,8 +26,6 @@ void sine_data(int n, std::uint64_t seed, RowMat& X, RowMat& Y, double noise = 0
     Y(i, 0) = std::sin(3 * X(i, 0)) + 0.5 * X(i, 1) + noise * g(rng);
   }
 }
-
-double rmse(const RowMat& A, const RowMat& B) { return std::sqrt((A - B).array().square().mean()); }
 
 GaussianProcessParams seeded() {
   GaussianProcessParams p;

@@ -5,9 +5,12 @@
 #include <cmath>
 #include <random>
 
+#include "test_util.hpp"
+
 using dtwin::SoftSensorMLP;
 using dtwin::SoftSensorParams;
 using M = SoftSensorMLP::Matrix;
+using dtwin_test::rmse;
 
 namespace {
 
@@ -24,8 +27,6 @@ void data(int n, unsigned seed, bool nonlinear, M& X, M& Y) {
     else Y.row(i) << 2 * a - b + 0.5 * c, -a + 3 * c;
   }
 }
-
-double rmse(const M& A, const M& B) { return std::sqrt((A - B).array().square().mean()); }
 
 SoftSensorParams seeded() {
   SoftSensorParams p;

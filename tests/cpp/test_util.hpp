@@ -15,6 +15,12 @@ namespace dtwin_test {
 
 using RowMat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
+// Root mean squared difference of two matrices (any Eigen expressions of the same shape).
+template <typename A, typename B>
+double rmse(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
+  return std::sqrt((a - b).array().square().mean());
+}
+
 inline RowMat load_csv(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot open " + path);
