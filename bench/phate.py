@@ -29,7 +29,7 @@ OFFICIAL = {
 OFFICIAL_BASE_MB = 220
 
 CHILD = r"""
-import json, resource, sys, time
+import ctypes, json, resource, sys, time
 import numpy as np, dtwin
 from dtwin import datasets
 name, n, n_jobs = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
@@ -40,7 +40,6 @@ ph = dtwin.Phate(random_state=0, n_jobs=n_jobs)
 Y = ph.fit_transform(X)
 sec = time.perf_counter() - t0
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-import ctypes
 try:
     lib = ctypes.CDLL("libopenblas.so.0")
     lib.openblas_get_corename.restype = ctypes.c_char_p
