@@ -30,8 +30,9 @@ class _StageProgress:
             except ImportError:  # pragma: no cover
                 self.bar = None
         if self.bar is not None:
-            self.bar.n = step
-            self.bar.refresh()
+            # update() honours tqdm's mininterval; a refresh() per step printed every step,
+            # thousands of lines when the output is a pipe or a notebook log.
+            self.bar.update(step - self.bar.n)
 
     def close(self):
         if self.bar is not None:

@@ -90,3 +90,12 @@ def test_errors_are_clear(sim):
         twin.fit(sim.data.iloc[:50])
     with pytest.raises(ValueError, match="bounds"):
         dtwin.EquipmentTwin(sim.config.find("R-101"), bounds="wrap").fit(sim.data)
+
+
+def test_verbose_fit_shows_progress_without_flooding_a_pipe(sim, capfd):
+    # 300 PGAN epochs and 3 x 200 sensor epochs: a line per step would be about 70 KB here.
+    dtwin.EquipmentTwin(sim.config.find("R-101"), pgan={"epochs": 300}, soft_sensor={"epochs": 200, "patience": 200},
+                        random_state=3, verbose=True).fit(sim.data)
+    err = capfd.readouterr().err
+    assert "R-101 pgan" in err and "R-101 soft_sensor" in err
+    assert len(err) < 20000, len(err)
