@@ -3,7 +3,7 @@ import numpy as np
 
 from . import _manifold
 from ._base import BaseEstimator, StateModel
-from ._validation import as_matrix, check_random_state
+from ._validation import as_matrix, check_int_params, check_random_state
 
 
 class GaussianProcess(StateModel, BaseEstimator):
@@ -51,11 +51,7 @@ class GaussianProcess(StateModel, BaseEstimator):
         self.random_state = random_state
 
     def _core_params(self):
-        p = self.get_params()
-        for k in ("max_iter", "max_fit_samples", "max_samples"):
-            if isinstance(p[k], bool) or not isinstance(p[k], (int, np.integer)):
-                raise ValueError(f"{k} must be an integer, got {p[k]!r}")
-            p[k] = int(p[k])
+        p = check_int_params(self.get_params(), ("max_iter", "max_fit_samples", "max_samples"))
         p["linear"] = bool(p["linear"])
         p["min_noise"] = float(p["min_noise"])
         p["random_state"] = check_random_state(self.random_state)
