@@ -364,7 +364,9 @@ Phate<Scalar>& Phate<Scalar>::fit(const Eigen::Ref<const Matrix>& X) {
     if (p.mds_solver == "sgd") phate_detail::sgd_mds<Scalar>(D, Y, seed + 17);
     else phate_detail::smacof_mds<Scalar>(D, Y);
   }
-  if (!Y.allFinite()) throw RuntimeError("Phate: MDS produced non-finite coordinates; try mds_solver=\"smacof\"");
+  if (!Y.allFinite())
+    throw RuntimeError("Phate: " + p.mds_solver + " MDS produced non-finite coordinates; try mds_solver=\"" +
+                       (p.mds_solver == "sgd" ? "smacof" : "sgd") + "\" or double precision");
   timer.lap("mds");
 
   if (use_landmarks) {

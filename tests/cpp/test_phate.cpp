@@ -231,3 +231,18 @@ TEST(PhateErrors, DuplicatedRowsStillEmbed) {
   Phate<double> ph(seeded());
   EXPECT_TRUE(ph.fit_transform(D).allFinite());
 }
+
+// Found by the Hypothesis property test: six copies of one value and one outlier. SMACOF pulls
+// the copies together until their squared distances are subnormal, where Eigen's vectorised
+// float sqrt returns 0; the update then divided 0 by 0.
+TEST(PhateErrors, CollapsingDuplicatesStayFiniteInFloat) {
+  Eigen::MatrixXf X(7, 1);
+  X << 0, 1, 1, 1, 1, 1, 1;
+  for (const char* solver : {"smacof", "sgd"}) {
+    PhateParams p = seeded();
+    p.knn = 5;
+    p.mds_solver = solver;
+    Phate<float> ph(p);
+    EXPECT_TRUE(ph.fit_transform(X).allFinite()) << solver;
+  }
+}

@@ -136,8 +136,10 @@ double guttman_step(const S* D, const std::vector<S>& X, std::vector<S>& Xn, Eig
       for (int k = 1; k < C; ++k) d2 += (CMap(X.data() + static_cast<std::size_t>(k) * n, n) - xi[k]).square();
       dij = d2.sqrt();
       stress += 0.5 * static_cast<double>((dij - di).square().sum());
-      // b_ij = -delta_ij / d_ij, and 0 for coincident points (j == i among them).
-      b = (d2 > S(0)).select(-di / dij, S(0));
+      // b_ij = -delta_ij / d_ij, and 0 for coincident points (j == i among them). The test is on
+      // d_ij, not d2: Eigen's fast vectorised sqrt returns 0 for a subnormal d2 (duplicates that
+      // SMACOF has pulled together), and 0/0 would poison every coordinate.
+      b = (dij > S(0)).select(-di / dij, S(0));
       const S bii = -b.sum();
       for (int k = 0; k < C; ++k) {
         const S acc = (b * CMap(X.data() + static_cast<std::size_t>(k) * n, n)).sum();
