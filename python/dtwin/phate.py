@@ -47,7 +47,7 @@ class Phate(StateModel, BaseEstimator):
         (float32 for float32 input, float64 otherwise) either way.
     knn_method : {"auto", "exact", "nndescent"}, default "auto"
         Neighbour search of fit (not in the official package, which is always exact). "auto" is
-        exact up to 50,000 samples or up to 10 features (after PCA) and NN-descent
+        exact up to 10,000 samples or up to 10 features (after PCA) and NN-descent
         (approximate, about 98% of the true neighbours found) beyond both, where exact search
         grows faster than n: 1,000,000 noisy 20-tag rows took over 12 minutes exactly and
         45 s by NN-descent on 2 cores.

@@ -53,7 +53,7 @@ TEST(PhateReference, Swiss1000) { check({"swiss_1000", 0.978, 0, 23, 23}); }
 TEST(PhateReference, Dla3000) { check({"dla_3000", 0.816, 0, 11, 15}); }
 TEST(PhateReference, Blobs5000) { check({"blobs_5000", 0, 0.99, 12, 14}); }
 
-// The approximate neighbour search (used by default above 50,000 samples) meets the same bars.
+// The approximate neighbour search (used by default above 10,000 samples) meets the same bars.
 TEST(PhateReference, NNDescentKeepsTheAgreement) {
   for (Case c : {Case{"swiss_1000", 0.978, 0, 23, 23}, Case{"dla_3000", 0.816, 0, 11, 15},
                  Case{"blobs_5000", 0, 0.99, 12, 14}}) {

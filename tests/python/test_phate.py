@@ -199,7 +199,7 @@ def test_single_and_double_precision_agree():
 
 
 def test_approximate_neighbours_embed_like_exact_ones(tmp_path):
-    # NN-descent is the default only above 50,000 samples; forced here on a small roll, it
+    # NN-descent is the default only above 10,000 samples; forced here on a small roll, it
     # must unroll it as the exact search does, reproduce itself, and survive save/load.
     X, t = swiss_roll(1500, seed=8)
     exact = dtwin.Phate(random_state=0, knn_method="exact").fit_transform(X)

@@ -125,11 +125,12 @@ inline bool spd_inverse(Mat<double>& A, double& logdet) {
 // Orthonormal basis of the columns of Y (n x k, n >> k). Cholesky QR done twice (CholQR2):
 // two GEMMs and a small Cholesky instead of a Householder QR, which was 10x slower on tall
 // blocks here; the second pass restores orthogonality lost to the Gram matrix's conditioning.
-// Falls back to Householder QR when the Gram matrix is numerically singular.
+// Falls back to Householder QR when the Gram matrix is numerically singular. passes = 1 gives
+// a well-conditioned but only roughly orthonormal basis of the same span, at half the cost.
 template <typename S>
-Mat<S> orthonormalize(const Mat<S>& Y) {
+Mat<S> orthonormalize(const Mat<S>& Y, int passes = 2) {
   Mat<S> Q = Y;
-  for (int pass = 0; pass < 2; ++pass) {
+  for (int pass = 0; pass < passes; ++pass) {
     Mat<S> G;
     gemm<S>(Q, true, Q, false, G);
     Eigen::LLT<Mat<S>> llt(G);
@@ -166,8 +167,11 @@ void randomized_symmetric_eigs(Eigen::Index n, int k, int oversample, int iters,
     std::normal_distribution<double> nd;
     for (Eigen::Index i = 0; i < n; ++i) X(i, j) = static_cast<S>(nd(rng));
   }
-  Mat<S> Q = orthonormalize<S>(apply(X));
-  for (int it = 0; it < iters; ++it) Q = orthonormalize<S>(apply(Q));
+  // Between power iterations only the span matters, and one Cholesky-QR pass keeps it well
+  // conditioned; the basis the Rayleigh-Ritz step uses is orthonormalised in full. (Two
+  // orthonormalisations of 100,000 x 110 were about 0.3 s of the landmark stage here.)
+  Mat<S> Q = orthonormalize<S>(apply(X), iters > 0 ? 1 : 2);
+  for (int it = 0; it < iters; ++it) Q = orthonormalize<S>(apply(Q), it + 1 < iters ? 1 : 2);
   Mat<S> AQ = apply(Q);
   Mat<S> T;
   gemm<S>(Q, true, AQ, false, T);
