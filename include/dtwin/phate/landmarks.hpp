@@ -42,7 +42,7 @@ std::vector<int> kmeans(const detail::Mat<S>& F, int k, int max_iter, Eigen::Ind
   RowMatf sample(m, p);
   for (Eigen::Index i = 0; i < m; ++i) sample.row(i) = F.row(perm[i]).template cast<float>();
   RowMatf C = sample.topRows(k);  // k distinct random rows start the centres
-  const int P = std::min(candidates, k);
+  const int P = std::max(1, std::min(candidates, k));
   const bool restricted = P < k;
 
   // Nearest centre of each row of X (row-major, float) and, with cand, its P nearest centres
