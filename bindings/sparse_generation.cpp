@@ -43,4 +43,14 @@ void bind_sparse_generation(py::module_& m) {
       py::arg("Z"), py::arg("n_cycles"), py::arg("n_candidates"), py::arg("radius"), py::arg("radius_law"),
       py::arg("target"), py::arg("density_knn"), py::arg("sparse_power"), py::arg("bounds"), py::arg("box_lo"),
       py::arg("box_hi"), py::arg("mask"), py::arg("random_state"));
+  // R of the published rule, so that Python can ask for a multiple of it (dtwin.augment's spread).
+  m.def(
+      "_mean_nn_distance",
+      [](const ArrayIn<double>& Z) {
+        auto Zv = view<double>(Z, "Z");
+        if (Zv.rows() < 2) throw dtwin::InvalidArgument("mean nearest-neighbour distance needs at least 2 samples");
+        py::gil_scoped_release release;
+        return dtwin::SparseGenerator<double>::mean_nn_distance(Zv);
+      },
+      py::arg("Z"));
 }

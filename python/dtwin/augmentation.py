@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 
+from . import _manifold
 from ._validation import as_matrix, check_random_state
 
 METHODS = ("noise", "smote", "mtd", "gan", "pgan")
@@ -100,25 +101,35 @@ def _gp_targets(Xs, V, target_idx, seed):
 
 
 def _pgan(Xs, n, rng, seed, target="sparse", n_components=3, epochs=300, l1_weight=10.0, knn=5, inputs="residual",
-          **_):
+          spread=1.0, **_):
     """PHATE + sparse-zone virtual features + PGAN.
 
     inputs="generator": a virtual row is the generator's output G(z_v) (the paper's rule).
     inputs="residual": it is the real row that z_v was drawn around, moved by the generator's
     displacement, x_c + G(z_v) - G(z_c): the generator says where along the manifold to go, the
     real row keeps the detail that a few embedding dimensions cannot carry (the generator's
-    output is a conditional mean, smoother than any real row)."""
+    output is a conditional mean, smoother than any real row).
+
+    spread > 1 reaches further from the real rows: virtual features within spread x R of their
+    centre, past the embedding's hull, and residual steps of (1 + spread) / 2 generator
+    displacements. Worth it where the targets come from a teacher that is good away from the
+    data (docs/benchmark.md)."""
     from .pgan import PGan
     from .phate import Phate
     from .sparse_generation import SparseGenerator
 
     if inputs not in ("residual", "generator"):
         raise ValueError(f'inputs must be "residual" or "generator", got {inputs!r}')
+    spread = float(spread)
+    if not (math.isfinite(spread) and spread > 0):
+        raise ValueError(f"spread must be a positive number (1: the published radius), got {spread!r}")
     n_components = min(n_components, Xs.shape[1], 8)  # Phate supports up to 8
     Z = Phate(n_components=n_components, knn=min(knn, len(Xs) - 1), random_state=seed).fit_transform(Xs)
     Z, _, _ = _standardise(Z)
     cycles = max(1, math.ceil(n / len(Xs)))
-    gen = SparseGenerator(n_cycles=cycles, target=target, random_state=seed)
+    radius = None if spread == 1.0 else spread * _manifold._mean_nn_distance(Z)
+    gen = SparseGenerator(n_cycles=cycles, target=target, radius=radius, bounds="free" if spread > 1 else "hull",
+                          random_state=seed)
     Zv = gen.generate(Z)
     centres = gen.centres_
     if len(Zv) > n:
@@ -127,7 +138,7 @@ def _pgan(Xs, n, rng, seed, target="sparse", n_components=3, epochs=300, l1_weig
     gan = PGan(epochs=epochs, l1_weight=l1_weight, random_state=seed).fit(Z, Xs)
     V = gan.generate(Zv)
     if inputs == "residual":
-        V = Xs[centres] + V - gan.generate(Z[centres])
+        V = Xs[centres] + 0.5 * (1.0 + spread) * (V - gan.generate(Z[centres]))
     return V
 
 
@@ -167,8 +178,13 @@ def augment(data, method="pgan", n=None, target="auto", random_state=None, targe
     clip_margin : float, default 0.25
         gan/pgan: virtual values are clipped to the real range widened by this share of it on
         each side, and columns constant in the data stay constant.
-    **options : method options (noise_level, k_neighbors, epochs, n_components, l1_weight,
-        inputs="residual"|"generator" for pgan, ...)
+    **options : method options (noise_level, k_neighbors, epochs, n_components, l1_weight, and for
+        pgan inputs="residual"|"generator" and spread, ...). pgan's spread (default 1, the
+        published radius R) sends the virtual rows further from the real ones: features within
+        spread x R, past the data's hull, residual steps (1 + spread) / 2 times the generator's.
+        With the GP teacher, spread=3 gained much more where the teacher is good and lost where
+        it is not (docs/benchmark.md); choose it on real validation rows, as the benchmark's
+        pgan-gp+val does.
 
     Returns an array (or a DataFrame with the same columns when a DataFrame was given), and
     with return_std the standard deviations as a second array.

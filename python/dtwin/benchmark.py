@@ -19,7 +19,7 @@ from .augmentation import augment
 from .soft_sensor import SoftSensorMLP
 
 METHODS = ("none", "noise", "smote", "mtd", "gan", "pgan", "pgan-sparse", "pgan-local", "noise+val", "pgan-sparse+val",
-           "pgan-local+val", "pgan-gp", "pgan-gp+val", "noise-gp", "gp", "pgan-gp-sparse", "pgan-gp-w")
+           "pgan-local+val", "pgan-gp", "pgan-gp-wide", "pgan-gp+val", "noise-gp", "gp", "pgan-gp-sparse", "pgan-gp-w")
 # "pgan-gp": PHATE + PGAN virtual inputs (published placement, residual rule), targets from the
 # GP teacher, GP_RATIO virtual rows per real one but GP_MAX_VIRTUAL at most. "noise-gp" is its ablation (noise-injected
 # inputs, the same teacher) and "gp" the teacher itself used as the sensor: together they say
@@ -33,12 +33,17 @@ REFERENCE_METHODS = ("gp",)
 # large training sets, where the teacher's posterior rests on 3,000 rows anyway.
 GP_RATIO = 10
 GP_MAX_VIRTUAL = 5000
-GP_VAL_RATIOS = (0.0, 0.25, 1.0)  # of the teacher's rows: 0, 2.5 and 10 per real row (below the cap)
+# "pgan-gp-wide": the same with augment's spread=WIDE_SPREAD, virtual rows reaching further from
+# the real ones. It gains much more where the teacher is good away from the data and loses where
+# it is not, so "pgan-gp+val" (dtwin's method) chooses on the real validation rows between no
+# virtual rows, pgan-gp and pgan-gp-wide (docs/benchmark.md).
+WIDE_SPREAD = 3.0
 # What `dtwin benchmark` runs unless told: "pgan-local" (virtual targets from a local linear
 # model of the real rows) was tried and did not help (docs/benchmark.md), so it runs on request.
 DEFAULT_METHODS = tuple(m for m in METHODS if not m.startswith("pgan-local") and m not in ("pgan-gp-sparse", "pgan-gp-w"))
 # "+val": the number of virtual samples per real one is chosen among VAL_RATIOS (0 included, so
-# real-only training stays possible) by the RMSE on the real validation set.
+# real-only training stays possible) by the RMSE on the real validation set; for "pgan-gp+val"
+# the choice is between none, spread 1 and spread WIDE_SPREAD (GP_RATIO rows per real one each).
 VAL_RATIOS = (0.0, 0.5, 1.0)
 
 
@@ -183,39 +188,58 @@ def run_one(X, y, fraction, seed, methods=METHODS, n_virtual=1.0, max_test=3000,
         n_make = nv
         if base == "pgan-local":  # targets of the virtual rows from a local model of the real rows
             kw.update(target_model="local", targets=[real.shape[1] - 1])
-        teacher = base in ("pgan-gp", "pgan-gp-sparse", "pgan-gp-w", "noise-gp")
+        teacher = base in ("pgan-gp", "pgan-gp-wide", "pgan-gp-sparse", "pgan-gp-w", "noise-gp")
         if teacher:
             kw.update(target_model="gp", targets=[real.shape[1] - 1], return_std=True)
             n_make = min(GP_RATIO * nv, max(GP_MAX_VIRTUAL, nv))
         if base == "pgan-gp-sparse":
             kw["target"] = "sparse"
-        virtual = None if base == "none" else augment(real, method=generator, n=n_make, random_state=seed, **kw)
-        confidence = None
-        if teacher:
-            virtual, sd = virtual
-            sd = sd[:, 0]
-            if base == "pgan-gp-w":
-                confidence = np.minimum(1.0, (np.median(sd) / np.maximum(sd, 1e-12)) ** 2)
-        if virtual is not None:  # a random order, so that a leading share is a random share
-            order = np.random.RandomState(seed).permutation(len(virtual))
-            virtual = virtual[order]
-            confidence = None if confidence is None else confidence[order]
+        # Candidate sets of virtual rows: (rows, per-row weight or None). "+val" trains a sensor
+        # on each (and on none) and keeps the one with the lowest RMSE on the real validation rows.
+        if base == "none":
+            sets_ = []
+        elif base == "pgan-gp":
+            spreads = (1.0, WIDE_SPREAD) if select else (1.0,)
+            sets_ = [_virtual(real, generator, n_make, seed, dict(kw, spread=sp), base) + (sp,) for sp in spreads]
+        elif base == "pgan-gp-wide":
+            sets_ = [_virtual(real, generator, n_make, seed, dict(kw, spread=WIDE_SPREAD), base) + (WIDE_SPREAD,)]
+        else:
+            virtual, confidence = _virtual(real, generator, n_make, seed, kw, base)
+            spread = 1.0 if generator == "pgan" else float("nan")
+            sets_ = [(virtual[:int(round(r * len(virtual)))],
+                      None if confidence is None else confidence[:int(round(r * len(virtual)))], spread)
+                     for r in (VAL_RATIOS[1:] if select else (1.0,))]
         t_aug = time.perf_counter() - t0
         best = None
-        ratios = GP_VAL_RATIOS if base == "pgan-gp" else VAL_RATIOS
-        for ratio in (ratios if select and virtual is not None else (None,)):
-            k = 0 if virtual is None else len(virtual) if ratio is None else int(round(ratio * len(virtual)))
-            data = real if virtual is None or k == 0 else np.vstack([real, virtual[:k]])
-            w = None if virtual_weight == 1.0 or len(data) == len(real) else np.r_[np.ones(len(real)), np.full(k, virtual_weight)]
-            if confidence is not None and len(data) > len(real):
-                w = np.r_[np.ones(len(real)), virtual_weight * confidence[:k]]
+        for virtual, confidence, spread in ([(None, None, float("nan"))] if select or not sets_ else []) + sets_:
+            k = 0 if virtual is None else len(virtual)
+            data = real if k == 0 else np.vstack([real, virtual])
+            w = None if virtual_weight == 1.0 or k == 0 else np.r_[np.ones(len(real)), np.full(k, virtual_weight)]
+            if confidence is not None and k > 0:
+                w = np.r_[np.ones(len(real)), virtual_weight * confidence]
             cand = SoftSensorMLP(random_state=seed, **opts).fit(data[:, :-1], data[:, -1], X[val], y[val], sample_weight=w)
             score = val_rmse(cand) if select else 0.0
             if best is None or score < best[0]:
-                best = (score, cand, k if virtual is not None else 0)
-        _, mlp, used = best
-        records.append(_record(fraction, seed, method, len(fit), used, t_aug, y[test], mlp.predict(X[test]), sparse))
+                best = (score, cand, k, spread)
+        _, mlp, used, spread = best
+        rec = _record(fraction, seed, method, len(fit), used, t_aug, y[test], mlp.predict(X[test]), sparse)
+        rec["spread"] = spread  # PHATE + PGAN's spread of the rows used; nan: no such rows
+        records.append(rec)
     return records
+
+
+def _virtual(real, generator, n, seed, kw, base):
+    """Virtual rows of one method in a random order (so that a leading share is a random share),
+    and for "pgan-gp-w" each row's weight from the teacher's confidence, else None."""
+    virtual = augment(real, method=generator, n=n, random_state=seed, **kw)
+    confidence = None
+    if kw.get("return_std"):
+        virtual, sd = virtual
+        if base == "pgan-gp-w":
+            sd = sd[:, 0]
+            confidence = np.minimum(1.0, (np.median(sd) / np.maximum(sd, 1e-12)) ** 2)
+    order = np.random.RandomState(seed).permutation(len(virtual))
+    return virtual[order], None if confidence is None else confidence[order]
 
 
 def _record(fraction, seed, method, n_train, n_virtual, seconds, y, p, sparse):
@@ -280,19 +304,26 @@ def overview(rows, fractions=(0.05, 0.1)):
     methods = [m for m in METHODS if any(r["method"] == m for r in rows)]
     sets_ = sorted({r["dataset"] for r in rows})
     lines = ["| method | mean RMSE change at " + "/".join(f"{f:.0%}" for f in fractions) +
-             " | mean sparse-zone change | data sets where it is best (mean over fractions) |", "|---|---|---|---|"]
+             " | mean sparse-zone change | data sets where it is best (mean over fractions) "
+             "| data sets where it beats every method without PHATE + PGAN |", "|---|---|---|---|---|"]
     best = {}
     # "gp" is a reference sensor, not a way of making virtual rows: it does not compete for "best".
     contenders = [m for m in methods if m not in REFERENCE_METHODS]
+    others = [m for m in contenders if not m.startswith("pgan")]
+    beats = {}
     for ds in sets_:
         scores = {m: np.mean([r["rmse"] for r in rows if r["dataset"] == ds and r["method"] == m]) for m in contenders}
         best.setdefault(min(scores, key=scores.get), []).append(ds)
+        for m in contenders:
+            if m.startswith("pgan") and others and all(scores[m] < scores[o] for o in others):
+                beats.setdefault(m, []).append(ds)
     for m in methods:
         sel = [r for r in rows if r["method"] == m and r["fraction"] in fractions]
         ch = np.mean([r.get("rmse_change", 0) for r in sel]) if sel else float("nan")
         sch = np.mean([r.get("sparse_rmse_change", 0) for r in sel]) if sel else float("nan")
         wins = "(reference)" if m in REFERENCE_METHODS else f"{len(best.get(m, []))} ({', '.join(best.get(m, []))})"
-        lines.append(f"| {m} | {ch:+.1%} | {sch:+.1%} | {wins} |")
+        versus = f"{len(beats.get(m, []))} ({', '.join(beats.get(m, []))})" if m.startswith("pgan") else "-"
+        lines.append(f"| {m} | {ch:+.1%} | {sch:+.1%} | {wins} | {versus} |")
     return "\n".join(lines)
 
 
@@ -375,8 +406,10 @@ def read_csv(path):
 
 def write_csv(records, path):
     tmp = str(path) + ".tmp"
+    # Runs merged from older CSVs may lack a column; it is left empty there.
+    fields = list(dict.fromkeys(k for r in records for k in r))
     with open(tmp, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(records[0].keys()))
+        w = csv.DictWriter(f, fieldnames=fields, restval="")
         w.writeheader()
         w.writerows(records)
     os.replace(tmp, path)

@@ -118,6 +118,38 @@ def test_residual_inputs_keep_the_detail_the_embedding_drops():
     assert spread["residual"] == pytest.approx(data.std(0).mean(), rel=0.25)
 
 
+def test_spread_reaches_further_from_the_real_rows():
+    # spread > 1: virtual features past the embedding's hull and longer residual steps, so the
+    # virtual inputs lie further from their nearest real rows; same seed, same rows.
+    rng = np.random.RandomState(6)
+    data = rng.rand(150, 4)
+    gap = {}
+    for spread in (1.0, 3.0):
+        V = dtwin.augment(data, method="pgan", n=300, random_state=0, epochs=60, spread=spread, targets=[3])
+        d2 = ((V[:, None, :3] - data[None, :, :3]) ** 2).sum(-1)
+        gap[spread] = np.sqrt(d2.min(1)).mean()
+        again = dtwin.augment(data, method="pgan", n=300, random_state=0, epochs=60, spread=spread, targets=[3])
+        assert np.array_equal(V, again)
+    assert gap[3.0] > 1.3 * gap[1.0], gap
+    for bad in (0, -1, float("nan")):
+        with pytest.raises(ValueError, match="spread"):
+            dtwin.augment(data, method="pgan", n=10, epochs=5, spread=bad)
+
+
+def test_validated_pgan_gp_chooses_none_or_a_spread_it_tried():
+    X, y = benchmark.noisy_sinc(300)
+    records = benchmark.run_one(X, y, 0.2, 0, methods=("none", "pgan-gp", "pgan-gp-wide", "pgan-gp+val"), epochs=40)
+    by = {r["method"]: r for r in records}
+    chosen = by["pgan-gp+val"]
+    if chosen["n_virtual"] == 0:
+        assert np.isnan(chosen["spread"]) and chosen["rmse"] == pytest.approx(by["none"]["rmse"])
+    else:  # the same rows and sensor as the variant it chose
+        twin = by["pgan-gp" if chosen["spread"] == 1.0 else "pgan-gp-wide"]
+        assert chosen["spread"] in (1.0, benchmark.WIDE_SPREAD)
+        assert chosen["rmse"] == pytest.approx(twin["rmse"])
+    assert by["pgan-gp-wide"]["spread"] == benchmark.WIDE_SPREAD
+
+
 def test_target_model_errors():
     data = np.random.RandomState(5).rand(30, 3)
     with pytest.raises(ValueError, match="targets"):
