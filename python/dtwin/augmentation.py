@@ -86,10 +86,13 @@ def _local_targets(Xs, V, target_idx, k=10, ridge=1e-2):
     return out
 
 
-def _gp_targets(Xs, V, target_idx, seed):
+def _gp_targets(Xs, V, target_idx, seed, weights=False):
     """Targets of virtual rows from a Gaussian process fitted on the real rows (the teacher):
     each virtual input gets the target a smooth model of the real data predicts for it.
-    Returns the rows and the teacher's posterior standard deviation of each virtual target."""
+    Returns the rows, the teacher's posterior standard deviation of each virtual target and,
+    with weights, each row's confidence min(1, (sd_real / sd)^2), sd_real being the median
+    posterior sd at the real rows' inputs (else None): 1 where the label is as sure as at the
+    data, falling as the row leaves it."""
     from .gaussian_process import GaussianProcess
 
     inp = [j for j in range(Xs.shape[1]) if j not in target_idx]
@@ -97,7 +100,16 @@ def _gp_targets(Xs, V, target_idx, seed):
     out = V.copy()
     mean, sd = gp.predict(V[:, inp], return_std=True)
     out[:, target_idx] = mean
-    return out, sd.reshape(len(V), -1)
+    sd = sd.reshape(len(V), -1)
+    w = None
+    if weights:
+        _, sd_real = gp.predict(Xs[:, inp], return_std=True)
+        ref = np.broadcast_to(np.median(sd_real.reshape(len(Xs), -1), axis=0), sd.shape)
+        far = sd > ref  # never a division by a zero sd
+        w = np.ones(sd.shape)
+        w[far] = (ref[far] / sd[far]) ** 2
+        w = w.min(axis=1)
+    return out, sd, w
 
 
 def _pgan(Xs, n, rng, seed, target="sparse", n_components=3, epochs=300, l1_weight=10.0, knn=5, inputs="residual",
@@ -146,7 +158,7 @@ _IMPL = {"noise": _noise, "smote": _smote, "mtd": _mtd, "gan": _gan, "pgan": _pg
 
 
 def augment(data, method="pgan", n=None, target="auto", random_state=None, targets=None, target_model=None,
-            clip_margin=0.25, return_std=False, **options):
+            clip_margin=0.25, return_std=False, return_weight=False, **options):
     """Virtual rows for `data` (samples x variables, inputs and targets as columns).
 
     Parameters
@@ -175,6 +187,13 @@ def augment(data, method="pgan", n=None, target="auto", random_state=None, targe
         With target_model="gp", also return the teacher's posterior standard deviation of
         each virtual target (n x len(targets), the targets' units): how far the real rows
         pin that target down; large where virtual rows lie away from the data.
+    return_weight : bool, default False
+        With target_model="gp", also return a sample weight for each virtual row, the
+        teacher's confidence min(1, (sd_real / sd)^2): sd its posterior standard deviation
+        there, sd_real the median one at the real rows (the smallest over several targets).
+        Pass it to SoftSensorMLP.fit(sample_weight=...) with weight 1 for the real rows, so
+        that virtual rows far from the data count less; it mattered with spread > 1
+        (docs/benchmark.md).
     clip_margin : float, default 0.25
         gan/pgan: virtual values are clipped to the real range widened by this share of it on
         each side, and columns constant in the data stay constant.
@@ -186,8 +205,8 @@ def augment(data, method="pgan", n=None, target="auto", random_state=None, targe
         it is not (docs/benchmark.md); choose it on real validation rows, as the benchmark's
         pgan-gp+val does.
 
-    Returns an array (or a DataFrame with the same columns when a DataFrame was given), and
-    with return_std the standard deviations as a second array.
+    Returns an array (or a DataFrame with the same columns when a DataFrame was given), then
+    with return_std the standard deviations and with return_weight the weights, as a tuple.
     """
     if method not in _IMPL:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
@@ -224,8 +243,9 @@ def augment(data, method="pgan", n=None, target="auto", random_state=None, targe
         raise ValueError(f'target_model="{target_model}" needs the target columns: pass targets=[...]')
     if targets and len(set(targets)) >= X.shape[1]:
         raise ValueError("targets name every column; at least one column must be an input")
-    if return_std and target_model != "gp":
-        raise ValueError('return_std needs target_model="gp" (only the GP teacher has an uncertainty)')
+    for flag, name in ((return_std, "return_std"), (return_weight, "return_weight")):
+        if flag and target_model != "gp":
+            raise ValueError(f'{name} needs target_model="gp" (only the GP teacher has an uncertainty)')
     if method == "pgan":
         if target == "auto":
             target = "all" if target_model == "gp" else "sparse"
@@ -241,9 +261,9 @@ def augment(data, method="pgan", n=None, target="auto", random_state=None, targe
         V = np.clip(V, lo - clip_margin * span, hi + clip_margin * span)
         const = span <= 1e-9
         V[:, const] = Xs[0, const]
-    sd = None
+    sd = weight = None
     if target_model == "gp":
-        V, sd = _gp_targets(Xs, V, targets, seed)
+        V, sd, weight = _gp_targets(Xs, V, targets, seed, weights=return_weight)
         sd = sd * std[targets]
     elif target_model == "local":
         V = _local_targets(Xs, V, targets)
@@ -252,4 +272,5 @@ def augment(data, method="pgan", n=None, target="auto", random_state=None, targe
         import pandas as pd
 
         V = pd.DataFrame(V, columns=columns)
-    return (V, sd) if return_std else V
+    extra = ([sd] if return_std else []) + ([weight] if return_weight else [])
+    return (V, *extra) if extra else V

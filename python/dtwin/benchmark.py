@@ -34,9 +34,10 @@ REFERENCE_METHODS = ("gp",)
 GP_RATIO = 10
 GP_MAX_VIRTUAL = 5000
 # "pgan-gp-wide": the same with augment's spread=WIDE_SPREAD, virtual rows reaching further from
-# the real ones. It gains much more where the teacher is good away from the data and loses where
-# it is not, so "pgan-gp+val" (dtwin's method) chooses on the real validation rows between no
-# virtual rows, pgan-gp and pgan-gp-wide (docs/benchmark.md).
+# the real ones, each weighted by the teacher's confidence in its label (return_weight). It gains
+# much more where the teacher is good away from the data and can lose where it is not, so
+# "pgan-gp+val" (dtwin's method) chooses on the real validation rows between no virtual rows,
+# pgan-gp and pgan-gp-wide (docs/benchmark.md).
 WIDE_SPREAD = 3.0
 # What `dtwin benchmark` runs unless told: "pgan-local" (virtual targets from a local linear
 # model of the real rows) was tried and did not help (docs/benchmark.md), so it runs on request.
@@ -194,15 +195,15 @@ def run_one(X, y, fraction, seed, methods=METHODS, n_virtual=1.0, max_test=3000,
             n_make = min(GP_RATIO * nv, max(GP_MAX_VIRTUAL, nv))
         if base == "pgan-gp-sparse":
             kw["target"] = "sparse"
-        # Candidate sets of virtual rows: (rows, per-row weight or None). "+val" trains a sensor
+        # Candidate sets of virtual rows: (rows, per-row weight or None, spread). "+val" trains a sensor
         # on each (and on none) and keeps the one with the lowest RMSE on the real validation rows.
         if base == "none":
             sets_ = []
-        elif base == "pgan-gp":
-            spreads = (1.0, WIDE_SPREAD) if select else (1.0,)
-            sets_ = [_virtual(real, generator, n_make, seed, dict(kw, spread=sp), base) + (sp,) for sp in spreads]
-        elif base == "pgan-gp-wide":
-            sets_ = [_virtual(real, generator, n_make, seed, dict(kw, spread=WIDE_SPREAD), base) + (WIDE_SPREAD,)]
+        elif base in ("pgan-gp", "pgan-gp-wide"):
+            wide = dict(kw, spread=WIDE_SPREAD, return_weight=True)
+            choices = [dict(kw, spread=1.0)] if base == "pgan-gp" else []
+            choices += [wide] if base == "pgan-gp-wide" or select else []
+            sets_ = [_virtual(real, generator, n_make, seed, c, base) + (c["spread"],) for c in choices]
         else:
             virtual, confidence = _virtual(real, generator, n_make, seed, kw, base)
             spread = 1.0 if generator == "pgan" else float("nan")
@@ -230,10 +231,12 @@ def run_one(X, y, fraction, seed, methods=METHODS, n_virtual=1.0, max_test=3000,
 
 def _virtual(real, generator, n, seed, kw, base):
     """Virtual rows of one method in a random order (so that a leading share is a random share),
-    and for "pgan-gp-w" each row's weight from the teacher's confidence, else None."""
+    and each row's weight from the teacher's confidence where the method uses one, else None."""
     virtual = augment(real, method=generator, n=n, random_state=seed, **kw)
     confidence = None
-    if kw.get("return_std"):
+    if kw.get("return_weight"):
+        virtual, _, confidence = virtual
+    elif kw.get("return_std"):
         virtual, sd = virtual
         if base == "pgan-gp-w":
             sd = sd[:, 0]

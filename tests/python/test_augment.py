@@ -136,6 +136,29 @@ def test_spread_reaches_further_from_the_real_rows():
             dtwin.augment(data, method="pgan", n=10, epochs=5, spread=bad)
 
 
+def test_weights_trust_virtual_rows_as_far_as_the_teacher_does():
+    # The weight is the teacher's confidence relative to the real rows: 1 at the data, smaller
+    # where the posterior widens; rows sent further (spread 3) weigh less on average.
+    rng = np.random.RandomState(7)
+    data = rng.rand(120, 3)
+    data[:, 2] = np.sin(3 * data[:, 0]) + data[:, 1] + 0.05 * rng.randn(120)
+    mean_w = {}
+    for spread in (1.0, 3.0):
+        V, sd, w = dtwin.augment(data, method="pgan", n=240, random_state=0, epochs=60, spread=spread, targets=[2],
+                                 return_std=True, return_weight=True)
+        assert V.shape == (240, 3) and sd.shape == (240, 1) and w.shape == (240,)
+        assert np.all((w > 0) & (w <= 1))
+        # Monotone in the posterior sd: a less certain label never weighs more.
+        order = np.argsort(sd[:, 0])
+        assert np.all(np.diff(w[order]) <= 1e-12)
+        mean_w[spread] = w.mean()
+    assert mean_w[3.0] < mean_w[1.0] <= 1.0, mean_w
+    V, w = dtwin.augment(data, method="noise", n=50, random_state=0, targets=[2], return_weight=True)
+    assert len(w) == 50
+    with pytest.raises(ValueError, match="return_weight"):
+        dtwin.augment(data, method="noise", n=10, return_weight=True)
+
+
 def test_validated_pgan_gp_chooses_none_or_a_spread_it_tried():
     X, y = benchmark.noisy_sinc(300)
     records = benchmark.run_one(X, y, 0.2, 0, methods=("none", "pgan-gp", "pgan-gp-wide", "pgan-gp+val"), epochs=40)
