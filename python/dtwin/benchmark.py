@@ -37,14 +37,15 @@ GP_MAX_VIRTUAL = 5000
 # the real ones, each weighted by the teacher's confidence in its label (return_weight). It gains
 # much more where the teacher is good away from the data and can lose where it is not, so
 # "pgan-gp+val" (dtwin's method) chooses on the real validation rows between no virtual rows,
-# pgan-gp and pgan-gp-wide (docs/benchmark.md).
+# pgan-gp, and pgan-gp-wide's rows unweighted and weighted (docs/benchmark.md).
 WIDE_SPREAD = 3.0
 # What `dtwin benchmark` runs unless told: "pgan-local" (virtual targets from a local linear
 # model of the real rows) was tried and did not help (docs/benchmark.md), so it runs on request.
 DEFAULT_METHODS = tuple(m for m in METHODS if not m.startswith("pgan-local") and m not in ("pgan-gp-sparse", "pgan-gp-w"))
 # "+val": the number of virtual samples per real one is chosen among VAL_RATIOS (0 included, so
 # real-only training stays possible) by the RMSE on the real validation set; for "pgan-gp+val"
-# the choice is between none, spread 1 and spread WIDE_SPREAD (GP_RATIO rows per real one each).
+# the choice is between none, spread 1 and spread WIDE_SPREAD unweighted or weighted (GP_RATIO
+# rows per real one each).
 VAL_RATIOS = (0.0, 0.5, 1.0)
 
 
@@ -200,10 +201,13 @@ def run_one(X, y, fraction, seed, methods=METHODS, n_virtual=1.0, max_test=3000,
         if base == "none":
             sets_ = []
         elif base in ("pgan-gp", "pgan-gp-wide"):
-            wide = dict(kw, spread=WIDE_SPREAD, return_weight=True)
-            choices = [dict(kw, spread=1.0)] if base == "pgan-gp" else []
-            choices += [wide] if base == "pgan-gp-wide" or select else []
-            sets_ = [_virtual(real, generator, n_make, seed, c, base) + (c["spread"],) for c in choices]
+            sets_ = []
+            if base == "pgan-gp":
+                sets_.append(_virtual(real, generator, n_make, seed, dict(kw, spread=1.0), base) + (1.0,))
+            if base == "pgan-gp-wide" or select:
+                rows, weight = _virtual(real, generator, n_make, seed, dict(kw, spread=WIDE_SPREAD, return_weight=True), base)
+                # The validated choice also tries the far rows unweighted (docs/benchmark.md).
+                sets_ += ([(rows, None, WIDE_SPREAD)] if select else []) + [(rows, weight, WIDE_SPREAD)]
         else:
             virtual, confidence = _virtual(real, generator, n_make, seed, kw, base)
             spread = 1.0 if generator == "pgan" else float("nan")
@@ -221,10 +225,11 @@ def run_one(X, y, fraction, seed, methods=METHODS, n_virtual=1.0, max_test=3000,
             cand = SoftSensorMLP(random_state=seed, **opts).fit(data[:, :-1], data[:, -1], X[val], y[val], sample_weight=w)
             score = val_rmse(cand) if select else 0.0
             if best is None or score < best[0]:
-                best = (score, cand, k, spread)
-        _, mlp, used, spread = best
+                best = (score, cand, k, spread, confidence is not None and k > 0)
+        _, mlp, used, spread, weighted = best
         rec = _record(fraction, seed, method, len(fit), used, t_aug, y[test], mlp.predict(X[test]), sparse)
         rec["spread"] = spread  # PHATE + PGAN's spread of the rows used; nan: no such rows
+        rec["weighted"] = int(weighted)  # virtual rows weighted by the teacher's confidence
         records.append(rec)
     return records
 
