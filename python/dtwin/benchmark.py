@@ -33,11 +33,12 @@ REFERENCE_METHODS = ("gp",)
 # large training sets, where the teacher's posterior rests on 3,000 rows anyway.
 GP_RATIO = 10
 GP_MAX_VIRTUAL = 5000
-# "pgan-gp-wide": the same with augment's spread=WIDE_SPREAD, virtual rows reaching further from
-# the real ones, each weighted by the teacher's confidence in its label (return_weight). It gains
-# much more where the teacher is good away from the data and can lose where it is not, so
-# "pgan-gp+val" (dtwin's method) chooses on the real validation rows between no virtual rows,
-# pgan-gp, and pgan-gp-wide's rows unweighted and weighted (docs/benchmark.md).
+# "pgan-gp-wide" (dtwin's recommended recipe): the same with augment's spread=WIDE_SPREAD,
+# virtual rows reaching further from the real ones, each weighted by the teacher's confidence in
+# its label (return_weight). Far rows gain much more where the teacher is good away from the data
+# and can lose where it is not; "pgan-gp+val" chooses on the real validation rows between no
+# virtual rows, pgan-gp, and pgan-gp-wide's rows unweighted and weighted (docs/benchmark.md: the
+# choice was no better than pgan-gp-wide).
 WIDE_SPREAD = 3.0
 # What `dtwin benchmark` runs unless told: "pgan-local" (virtual targets from a local linear
 # model of the real rows) was tried and did not help (docs/benchmark.md), so it runs on request.
@@ -369,8 +370,8 @@ def plot(rows, path):
 
 
 def plot_embedding(X, y, path, fraction=0.1, seed=0):
-    """PHATE scatter of real vs PHATE + PGAN virtual samples (dtwin's method, GP targets): the
-    real rows' embedding, the virtual rows placed by transform."""
+    """PHATE scatter of real vs PHATE + PGAN virtual samples (the recipe of pgan-gp-wide: GP
+    targets, spread WIDE_SPREAD): the real rows' embedding, the virtual rows placed by transform."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -381,7 +382,7 @@ def plot_embedding(X, y, path, fraction=0.1, seed=0):
     rng = np.random.RandomState(seed)
     rows = rng.permutation(len(X))[: max(30, int(fraction * len(X)))]
     real = np.column_stack([X[rows], y[rows]])
-    virtual = augment(real, method="pgan", random_state=seed, targets=[real.shape[1] - 1])
+    virtual = augment(real, method="pgan", random_state=seed, targets=[real.shape[1] - 1], spread=WIDE_SPREAD)
     mu, sd = real.mean(0), real.std(0) + 1e-12
     ph = Phate(random_state=seed).fit((real - mu) / sd)
     Zv = ph.transform((virtual - mu) / sd)

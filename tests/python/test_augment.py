@@ -215,3 +215,18 @@ def test_return_std_of_the_teacher():
     assert np.all(sd > 0) and np.all(sd < 3)  # in the target's units (noise sd 1)
     with pytest.raises(ValueError, match="return_std"):
         dtwin.augment(data, method="noise", return_std=True)
+
+
+def test_benchmark_command_writes_its_table_and_figures(tmp_path):
+    from dtwin.cli import main
+
+    out = tmp_path / "bench"
+    assert main(["benchmark", "--datasets", "noisy_sinc", "--seeds", "1", "--fractions", "0.1",
+                 "--methods", "none,noise,pgan-gp-wide", "--out", str(out)]) == 0
+    text = (out / "results.md").read_text()
+    assert "beats every method without PHATE + PGAN" in text and "| pgan-gp-wide |" in text
+    records = benchmark.read_csv(out / "results.csv")
+    assert {r["method"] for r in records} == {"none", "noise", "pgan-gp-wide"}
+    assert [r["spread"] for r in records if r["method"] == "pgan-gp-wide"] == [benchmark.WIDE_SPREAD]
+    for png in ("rmse_vs_fraction.png", "phate_real_vs_virtual_noisy_sinc.png"):
+        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
