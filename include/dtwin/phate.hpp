@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "dtwin/detail/heap.hpp"
 #include "dtwin/detail/linalg.hpp"
 #include "dtwin/detail/neighbors.hpp"
 #include "dtwin/detail/threads.hpp"
@@ -222,6 +223,7 @@ Phate<Scalar>& Phate<Scalar>::fit(const Eigen::Ref<const Matrix>& X) {
                           std::to_string(n * n * 8 / (1 << 20)) + " MB per copy); set n_landmark (e.g. 2000)");
 
   detail::ScopedThreads scoped_threads(params_.n_jobs);
+  detail::ScopedHeapReuse heap_reuse;  // large temporaries: no page faults afresh (detail/heap.hpp)
 
   auto s = std::make_shared<State>();
   s->params = p;
