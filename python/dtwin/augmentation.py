@@ -201,9 +201,9 @@ def augment(data, method="pgan", n=None, target="auto", random_state=None, targe
         pgan inputs="residual"|"generator" and spread, ...). pgan's spread (default 1, the
         published radius R) sends the virtual rows further from the real ones: features within
         spread x R, past the data's hull, residual steps (1 + spread) / 2 times the generator's.
-        With the GP teacher, spread=3 gained much more where the teacher is good and lost where
-        it is not (docs/benchmark.md); choose it on real validation rows, as the benchmark's
-        pgan-gp+val does.
+        With the GP teacher, spread=3 with return_weight=True, ten rows per real one, was the
+        best recipe measured (docs/benchmark.md); unweighted, the far rows gained much more
+        where the teacher is good and lost where it is not.
 
     Returns an array (or a DataFrame with the same columns when a DataFrame was given), then
     with return_std the standard deviations and with return_weight the weights, as a tuple.
