@@ -10,7 +10,9 @@
 // thresholds return to where glibc's own dynamic rule settles after a large free (mmap above
 // 32 MB, trim above 64 MB) and malloc_trim hands the freed memory back to the system, so the
 // process is not left larger than it was. Environment settings of the user
-// (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_) are left alone. Elsewhere than glibc: no-op.
+// (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_) are left alone. Elsewhere than glibc: no-op;
+// a glibc that refuses a threshold above 32 MB (older releases did) keeps its own, which costs
+// speed only (Debian 12's 2.36 accepts it; tests/cpp/test_heap.cpp checks the effect).
 #include <cstdlib>
 #include <mutex>
 
