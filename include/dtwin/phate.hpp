@@ -10,6 +10,7 @@
 #include <Eigen/Dense>
 #include <Eigen/Sparse>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -223,7 +224,13 @@ Phate<Scalar>& Phate<Scalar>::fit(const Eigen::Ref<const Matrix>& X) {
                           std::to_string(n * n * 8 / (1 << 20)) + " MB per copy); set n_landmark (e.g. 2000)");
 
   detail::ScopedThreads scoped_threads(params_.n_jobs);
-  detail::ScopedHeapReuse heap_reuse;  // large temporaries: no page faults afresh (detail/heap.hpp)
+  // Large temporaries reuse the heap and fault in by huge pages (detail/heap.hpp). About what
+  // they take at once: the copies of the data around PCA, the landmark stage's tall blocks,
+  // the dense operator's powers, potential and distances.
+  const double m_dense = static_cast<double>(use_landmarks ? p.n_landmark : n);
+  const double expected = sizeof(Scalar) * (2.0 * n * dim + 6.0 * m_dense * m_dense +
+                                            (use_landmarks ? 8.0 * n * (p.n_svd + 10) : 0.0)) + (64 << 20);
+  detail::ScopedHeapReuse heap_reuse(static_cast<std::size_t>(std::min(expected, 1e9)));
 
   auto s = std::make_shared<State>();
   s->params = p;

@@ -28,11 +28,15 @@ long faults_of_a_large_block() {
   return faults;
 }
 
-bool transparent_huge_pages_always() {
+std::string transparent_huge_pages_mode() {
   std::ifstream f("/sys/kernel/mm/transparent_hugepage/enabled");
   std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  return s.find("[always]") != std::string::npos;
+  for (const char* mode : {"always", "madvise", "never"})
+    if (s.find(std::string("[") + mode + "]") != std::string::npos) return mode;
+  return "unknown";
 }
+
+bool transparent_huge_pages_always() { return transparent_huge_pages_mode() == "always"; }
 
 }  // namespace
 
@@ -54,5 +58,25 @@ TEST(ScopedHeapReuse, LargeBlocksReuseTheHeapInsideTheScopeOnly) {
   // Outside, the block is mapped afresh: every 4 KB page faults unless the kernel hands out
   // huge pages by itself.
   if (!transparent_huge_pages_always()) EXPECT_GT(faults_of_a_large_block(), pages / 2);
+#endif
+}
+
+TEST(ScopedHeapReuse, AnnouncedBytesFaultInByHugePages) {
+#if !defined(__GLIBC__) || defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "glibc's allocator only (sanitizers bring their own)";
+#else
+  if (std::getenv("MALLOC_MMAP_THRESHOLD_") || std::getenv("MALLOC_TRIM_THRESHOLD_"))
+    GTEST_SKIP() << "the user's malloc settings are left alone";
+  const std::string mode = transparent_huge_pages_mode();
+  if (mode != "madvise" && mode != "always") GTEST_SKIP() << "transparent huge pages are " << mode << " here";
+  const long pages = (64l << 20) / 4096;
+  long first = 0;
+  {
+    dtwin::detail::ScopedHeapReuse reuse(128u << 20);
+    first = faults_of_a_large_block();  // first touch of fresh memory, no block freed before
+  }
+  // A 2 MB page covers 512 of 4 KB: 32 faults would do; the kernel may fall back to small pages
+  // for some ranges when it has no free huge page.
+  EXPECT_LT(first, pages / 4);
 #endif
 }
