@@ -122,59 +122,66 @@ inline bool spd_inverse(Mat<double>& A, double& logdet) {
   return true;
 }
 
-// Orthonormal basis of the columns of Y (n x k, n >> k). Cholesky QR done twice (CholQR2):
-// two GEMMs and a small Cholesky instead of a Householder QR, which was 10x slower on tall
-// blocks here; the second pass restores orthogonality lost to the Gram matrix's conditioning.
-// Falls back to Householder QR when the Gram matrix is numerically singular. passes = 1 gives
-// a well-conditioned but only roughly orthonormal basis of the same span, at half the cost.
+// Blocks of vectors below are stored transposed: Yt (k x n, column-major) holds the n x k block
+// Y row by row, so the k entries of one sample are adjacent. A sparse operator reads its
+// neighbours' rows in that layout without copying the block into another one (at 100,000 x 110
+// floats each copy both ways had cost about as much as the product itself).
+
+// Orthonormal basis of the span of the k rows of Yt (k x n, n >> k), i.e. of the columns of Y.
+// Cholesky QR done twice (CholQR2): two GEMMs and a small Cholesky instead of a Householder QR,
+// which was 10x slower on tall blocks here; the second pass restores orthogonality lost to the
+// Gram matrix's conditioning. Falls back to Householder QR when the Gram matrix is numerically
+// singular. passes = 1 gives a well-conditioned but only roughly orthonormal basis of the same
+// span, at half the cost.
 template <typename S>
-Mat<S> orthonormalize(const Mat<S>& Y, int passes = 2) {
-  Mat<S> Q = Y;
+Mat<S> orthonormalize_rows(const Mat<S>& Yt, int passes = 2) {
+  Mat<S> Qt = Yt;
   for (int pass = 0; pass < passes; ++pass) {
     Mat<S> G;
-    gemm<S>(Q, true, Q, false, G);
+    gemm<S>(Qt, false, Qt, true, G);
     Eigen::LLT<Mat<S>> llt(G);
     const S scale = G.diagonal().maxCoeff();
     if (llt.info() != Eigen::Success || !(scale > 0) ||
         llt.matrixLLT().diagonal().minCoeff() < std::sqrt(scale) * std::sqrt(std::numeric_limits<S>::epsilon()) * 10) {
-      Eigen::HouseholderQR<Mat<S>> qr(Y);
-      Mat<S> H = Mat<S>::Identity(Y.rows(), Y.cols());
+      Eigen::HouseholderQR<Mat<S>> qr(Yt.transpose());
+      Mat<S> H = Mat<S>::Identity(Yt.cols(), Yt.rows());
       H.applyOnTheLeft(qr.householderQ());
-      return H;
+      return H.transpose();
     }
-    // Q <- Q R^-1 with R = L^T: solve on the right with the upper factor.
+    // Q <- Q R^-1 with R = L^T, i.e. Qt <- R^-T Qt.
     Mat<S> Rinv = llt.matrixU().solve(Mat<S>::Identity(G.rows(), G.cols()));
     Mat<S> Qn;
-    gemm<S>(Q, false, Rinv, false, Qn);
-    Q.swap(Qn);
+    gemm<S>(Rinv, true, Qt, false, Qn);
+    Qt.swap(Qn);
   }
-  return Q;
+  return Qt;
 }
 
-// Top-k eigenpairs (by magnitude) of a symmetric operator given as a function Y = A * X, by
-// randomized subspace iteration (Halko, Martinsson & Tropp 2011). Vectors in columns of V,
-// values sorted by decreasing magnitude.
-template <typename S, typename Apply>
-void randomized_symmetric_eigs(Eigen::Index n, int k, int oversample, int iters, std::uint64_t seed,
-                               Apply&& apply, Mat<S>& V, Vec<S>& values) {
+// Top-k eigenpairs (by magnitude) of a symmetric operator given as Yt = apply_rows(Xt), blocks
+// transposed as above, by randomized subspace iteration (Halko, Martinsson & Tropp 2011).
+// Vectors in the columns of V (n x k), values sorted by decreasing magnitude.
+template <typename S, typename ApplyRows>
+void randomized_symmetric_eigs_rows(Eigen::Index n, int k, int oversample, int iters, std::uint64_t seed,
+                                    ApplyRows&& apply_rows, Mat<S>& V, Vec<S>& values) {
   const Eigen::Index p = std::min<Eigen::Index>(n, k + oversample);
-  // One generator per column, so columns fill in parallel and the start does not depend on
-  // the thread count (drawing 10^8 normals in one stream took seconds at 10^6 samples).
-  Mat<S> X(n, p);
+  // One generator per vector, so vectors fill in parallel and the start does not depend on the
+  // thread count (drawing 10^8 normals in one stream took seconds at 10^6 samples).
+  Mat<S> Xt(p, n);
 #pragma omp parallel for schedule(static)
   for (Eigen::Index j = 0; j < p; ++j) {
     std::mt19937_64 rng(seed + 0x9E3779B97F4A7C15ULL * static_cast<std::uint64_t>(j + 1));
     std::normal_distribution<double> nd;
-    for (Eigen::Index i = 0; i < n; ++i) X(i, j) = static_cast<S>(nd(rng));
+    for (Eigen::Index i = 0; i < n; ++i) Xt(j, i) = static_cast<S>(nd(rng));
   }
   // Between power iterations only the span matters, and one Cholesky-QR pass keeps it well
   // conditioned; the basis the Rayleigh-Ritz step uses is orthonormalised in full. (A pass is
   // two GEMMs, about 0.15 s at 100,000 x 110 here, and the landmark stage runs seven.)
-  Mat<S> Q = orthonormalize<S>(apply(X), iters > 0 ? 1 : 2);
-  for (int it = 0; it < iters; ++it) Q = orthonormalize<S>(apply(Q), it + 1 < iters ? 1 : 2);
-  Mat<S> AQ = apply(Q);
+  Mat<S> Qt = orthonormalize_rows<S>(apply_rows(Xt), iters > 0 ? 1 : 2);
+  Xt.resize(0, 0);
+  for (int it = 0; it < iters; ++it) Qt = orthonormalize_rows<S>(apply_rows(Qt), it + 1 < iters ? 1 : 2);
+  Mat<S> AQt = apply_rows(Qt);
   Mat<S> T;
-  gemm<S>(Q, true, AQ, false, T);
+  gemm<S>(Qt, false, AQt, true, T);
   T = (T + T.transpose()).eval() * S(0.5);
   Vec<S> w;
   symmetric_eigen<S>(T, w, true);
@@ -188,7 +195,19 @@ void randomized_symmetric_eigs(Eigen::Index n, int k, int oversample, int iters,
     Tk.col(j) = T.col(order[j]);
     values[j] = w[order[j]];
   }
-  gemm<S>(Q, false, Tk, false, V);
+  gemm<S>(Qt, true, Tk, false, V);
+}
+
+// The same for an operator given on column-major blocks, Y = apply(X) (dense operators, whose
+// blocks are small next to them).
+template <typename S, typename Apply>
+void randomized_symmetric_eigs(Eigen::Index n, int k, int oversample, int iters, std::uint64_t seed, Apply&& apply,
+                               Mat<S>& V, Vec<S>& values) {
+  auto apply_rows = [&](const Mat<S>& Xt) -> Mat<S> {
+    Mat<S> X = Xt.transpose();
+    return apply(X).transpose();
+  };
+  randomized_symmetric_eigs_rows<S>(n, k, oversample, iters, seed, apply_rows, V, values);
 }
 
 }  // namespace dtwin::detail

@@ -25,8 +25,8 @@ namespace dtwin::phate_detail {
 // 2,000 clusters the ten full GEMM passes had taken 2.4 s of a 4.3 s fit here (docs/phate.md).
 // An exact pruning (a Hamerly bound with the largest centre move) settled only 4-75% of rows
 // per round at that size and was slower. candidates >= k is plain Lloyd (a test compares).
-template <typename S>
-std::vector<int> kmeans(const detail::Mat<S>& F, int k, int max_iter, Eigen::Index fit_rows, std::uint64_t seed,
+template <typename S, typename Derived>
+std::vector<int> kmeans(const Eigen::MatrixBase<Derived>& F, int k, int max_iter, Eigen::Index fit_rows, std::uint64_t seed,
                         int candidates = 32, int refresh = 4) {
   using Matf = detail::Mat<float>;
   using RowMatf = detail::RowMat<float>;
@@ -139,35 +139,74 @@ std::vector<int> kmeans(const detail::Mat<S>& F, int k, int max_iter, Eigen::Ind
   return out;
 }
 
-// diag(left) * K * diag(right) * X for a row-major sparse K and a column-major X, in parallel
-// over rows. Eigen's own sparse x dense product is single-threaded and walks X column by
-// column with scattered reads; through a row-major copy each nonzero reads one contiguous row
-// (11.9 s -> about 1 s for the landmark stage's products at 10^6 samples, 2 threads). Each
-// output row is summed in a fixed order, so the result does not depend on the thread count.
+// (K X)^T for a row-major sparse K and a block X stored transposed (Xt, p x n, as
+// detail::randomized_symmetric_eigs_rows keeps its blocks): each nonzero adds one contiguous
+// column of Xt. Eigen's own sparse x dense product is single-threaded and walks a column-major X
+// column by column with scattered reads (11.9 s -> about 1 s for the landmark stage's products
+// at 10^6 samples, 2 threads). Each output is summed in a fixed order, so the result does not
+// depend on the thread count.
 template <typename S>
-detail::Mat<S> scaled_product(const SpMat<S>& K, const detail::Vec<S>& left, const detail::Vec<S>& right,
-                              const detail::Mat<S>& X) {
-  const Eigen::Index n = K.rows(), p = X.cols();
-  detail::RowMat<S> Xr = right.asDiagonal() * X;
-  detail::RowMat<S> Yr(n, p);
+detail::Mat<S> product_rows(const SpMat<S>& K, const detail::Mat<S>& Xt) {
+  const Eigen::Index n = K.rows();
+  detail::Mat<S> Yt(Xt.rows(), n);
 #pragma omp parallel for schedule(dynamic, 1024)
   for (Eigen::Index i = 0; i < n; ++i) {
-    auto yi = Yr.row(i);
+    auto yi = Yt.col(i);
     yi.setZero();
-    for (typename SpMat<S>::InnerIterator it(K, i); it; ++it) yi += it.value() * Xr.row(it.col());
-    yi *= left[i];
+    for (typename SpMat<S>::InnerIterator it(K, i); it; ++it) yi += it.value() * Xt.col(it.col());
   }
-  return detail::Mat<S>(Yr);
+  return Yt;
+}
+
+// A breadth-first order of the graph of K: new position of each vertex. Every component starts
+// from its vertex of fewest neighbours (near its end, as Cuthill-McKee starts), so neighbours
+// land close together in the order.
+template <typename S>
+std::vector<int> breadth_first_order(const SpMat<S>& K) {
+  const Eigen::Index n = K.rows();
+  std::vector<int> by_degree(static_cast<std::size_t>(n)), position(static_cast<std::size_t>(n), -1);
+  std::iota(by_degree.begin(), by_degree.end(), 0);
+  std::stable_sort(by_degree.begin(), by_degree.end(),
+                   [&](int a, int b) { return K.outerIndexPtr()[a + 1] - K.outerIndexPtr()[a] <
+                                              K.outerIndexPtr()[b + 1] - K.outerIndexPtr()[b]; });
+  std::vector<int> queue;
+  queue.reserve(static_cast<std::size_t>(n));
+  for (int root : by_degree) {
+    if (position[root] >= 0) continue;
+    std::size_t head = queue.size();
+    position[root] = static_cast<int>(queue.size());
+    queue.push_back(root);
+    for (; head < queue.size(); ++head)
+      for (typename SpMat<S>::InnerIterator it(K, queue[head]); it; ++it)
+        if (position[it.col()] < 0) {
+          position[it.col()] = static_cast<int>(queue.size());
+          queue.push_back(static_cast<int>(it.col()));
+        }
+  }
+  return position;
 }
 
 // Cluster labels 0..L-1 (empty clusters removed) from the symmetric kernel K and its degrees.
+//
+// The samples are first renumbered in a breadth-first order of the graph. The products with
+// the kernel read, for each nonzero, the row of its neighbour in a tall block (100,000 x 110
+// floats, 44 MB, far beyond the caches); in the samples' own order those reads jump across the
+// block, in graph order neighbours are mostly near in memory. At 100,000 samples of the swiss
+// roll this took the landmark stage from 3.3 to 2.3 s here (docs/phate.md).
 template <typename S>
-std::vector<int> spectral_landmarks(const SpMat<S>& K, const detail::Vec<S>& degree, int n_landmark, int n_svd,
+std::vector<int> spectral_landmarks(const SpMat<S>& K_in, const detail::Vec<S>& degree_in, int n_landmark, int n_svd,
                                     std::uint64_t seed) {
   using detail::Mat;
-  const Eigen::Index n = K.rows();
+  const Eigen::Index n = K_in.rows();
+  const std::vector<int> position = breadth_first_order(K_in);
+  Eigen::PermutationMatrix<Eigen::Dynamic, Eigen::Dynamic, int> P(static_cast<int>(n));
+  for (Eigen::Index i = 0; i < n; ++i) P.indices()[i] = position[static_cast<std::size_t>(i)];
+  SpMat<S> K;
+  K = K_in.twistedBy(P);
+  detail::Vec<S> degree = P * degree_in;
   detail::Vec<S> dm12 = degree.array().rsqrt();
-  auto apply = [&](const Mat<S>& X) -> Mat<S> { return scaled_product<S>(K, dm12, dm12, X); };
+  const SpMat<S> A = dm12.asDiagonal() * K * dm12.asDiagonal();  // symmetric diffusion affinity
+  auto apply = [&](const Mat<S>& Xt) -> Mat<S> { return product_rows<S>(A, Xt); };
   const int k = static_cast<int>(std::min<Eigen::Index>(n_svd, n));
   Mat<S> V;
   detail::Vec<S> vals;
@@ -175,15 +214,19 @@ std::vector<int> spectral_landmarks(const SpMat<S>& K, const detail::Vec<S>& deg
   // Two had been used for speed, and sufficed up to 20,000 samples; on 10 separate 10-D blobs
   // of 50,000 and 100,000 samples the unconverged subspace mixed blobs in the landmark
   // clusters, and the embedding's 10-NN label accuracy fell to 0.71 and 0.14 (docs/phate.md).
-  detail::randomized_symmetric_eigs<S>(n, k, 10, 7, seed, apply, V, vals);
+  detail::randomized_symmetric_eigs_rows<S>(n, k, 10, 7, seed, apply, V, vals);
   // The operator applied to the singular vectors, as graphtools clusters diff_op @ V.
-  Mat<S> F = scaled_product<S>(K, degree.cwiseInverse(), detail::Vec<S>::Ones(n), V);
-  std::vector<int> label = kmeans<S>(F, n_landmark, 10, 10 * static_cast<Eigen::Index>(n_landmark), seed + 1);
-  std::vector<int> remap(static_cast<std::size_t>(n_landmark), -1);
+  const SpMat<S> diff_op = degree.cwiseInverse().asDiagonal() * K;
+  const Mat<S> Ft = product_rows<S>(diff_op, Mat<S>(V.transpose()));
+  V.resize(0, 0);
+  const std::vector<int> label_bfs = kmeans<S>(Ft.transpose(), n_landmark, 10, 10 * static_cast<Eigen::Index>(n_landmark), seed + 1);
+  // Back to the samples' order; landmarks numbered by first appearance in it.
+  std::vector<int> label(static_cast<std::size_t>(n)), remap(static_cast<std::size_t>(n_landmark), -1);
   int next = 0;
-  for (int& l : label) {
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const int l = label_bfs[static_cast<std::size_t>(position[static_cast<std::size_t>(i)])];
     if (remap[l] < 0) remap[l] = next++;
-    l = remap[l];
+    label[static_cast<std::size_t>(i)] = remap[l];
   }
   return label;
 }
