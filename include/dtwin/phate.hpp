@@ -341,11 +341,16 @@ Phate<Scalar>& Phate<Scalar>::fit(const Eigen::Ref<const Matrix>& X) {
     Gr.col(c) = U.col(keep[c]) * static_cast<Scalar>(std::pow(static_cast<double>(lambda[keep[c]]), t));
   }
   U.resize(0, 0);
-  Mat Pt;
-  detail::gemm<Scalar>(Gr, false, Ur, true, Pt);
+  // (P^t)^T in column-major storage is P^t row by row: the potential is computed straight into
+  // the row-major matrix the fitted state keeps, with no transposing copy of m^2.
+  Mat PtT;
+  detail::gemm<Scalar>(Gr, false, Ur, true, PtT);
+  Gr.resize(0, 0);
+  Ur.resize(0, 0);
   Vec wp12 = w.array().sqrt();
-  Pt = wm12.asDiagonal() * Pt * wp12.asDiagonal();
-  Mat pot(m, m);
+  PtT = wp12.asDiagonal() * PtT * wm12.asDiagonal();
+  const Eigen::Map<const Matrix> Pt(PtT.data(), m, m);
+  Matrix pot(m, m);
   if (p.gamma == 1) {
     pot = -(Pt.array().max(Scalar(0)) + Scalar(1e-7)).log();
   } else if (p.gamma == -1) {
@@ -354,19 +359,19 @@ Phate<Scalar>& Phate<Scalar>::fit(const Eigen::Ref<const Matrix>& X) {
     const Scalar c = static_cast<Scalar>((1 - p.gamma) / 2);
     pot = Pt.array().max(Scalar(0)).pow(c) / c;
   }
-  Pt.resize(0, 0);
+  PtT.resize(0, 0);
   timer.lap("potential");
 
-  // Euclidean distances between potential rows.
-  Vec sq = pot.rowwise().squaredNorm();
+  // Euclidean distances between potential rows, from their Gram matrix (pot as column-major
+  // storage is pot^T, whose columns are the rows).
+  const Vec sq = pot.rowwise().squaredNorm();
   Mat D;
-  detail::gemm<Scalar>(pot, false, pot, true, D);
+  detail::gram<Scalar>(Eigen::Map<const Mat>(pot.data(), m, m), true, D);
+  // sq_i + sq_j is commutative, so D comes out exactly symmetric (smacof_mds relies on it).
   for (Eigen::Index j = 0; j < m; ++j)
-    for (Eigen::Index i = 0; i < m; ++i) D(i, j) = std::sqrt(std::max(Scalar(0), sq[i] + sq[j] - 2 * D(i, j)));
-  D = (D + D.transpose()).eval() * Scalar(0.5);
+    D.col(j) = ((sq.array() + sq[j]) - Scalar(2) * D.col(j).array()).max(Scalar(0)).sqrt().matrix();
   D.diagonal().setZero();
-  s->diff_potential = pot;
-  pot.resize(0, 0);
+  s->diff_potential = std::move(pot);
   timer.lap("potential_distances");
 
   Mat Y = phate_detail::classical_mds<Scalar>(D, p.n_components, seed + 13);

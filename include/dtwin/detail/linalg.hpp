@@ -24,6 +24,10 @@ void dsyevd_(const char*, const char*, const int*, double*, const int*, double*,
              const int*, int*);
 void ssyevd_(const char*, const char*, const int*, float*, const int*, float*, float*, const int*, int*,
              const int*, int*);
+void dsyrk_(const char*, const char*, const int*, const int*, const double*, const double*, const int*,
+            const double*, double*, const int*);
+void ssyrk_(const char*, const char*, const int*, const int*, const float*, const float*, const int*,
+            const float*, float*, const int*);
 void dpotrf_(const char*, const int*, double*, const int*, int*);
 void dpotri_(const char*, const int*, double*, const int*, int*);
 }
@@ -61,6 +65,30 @@ void gemm(const DA& A, bool ta, const DB& B, bool tb, Mat<S>& C) {
   else if (ta) C.noalias() = A.transpose() * B;
   else if (tb) C.noalias() = A * B.transpose();
   else C.noalias() = A * B;
+#endif
+}
+
+// C = op(A) op(A)^T, both triangles; op(A) is A, or A^T when ta. A is contiguous column-major.
+// Half the arithmetic of gemm: only one triangle is computed, then mirrored.
+template <typename S, typename DA>
+void gram(const DA& A, bool ta, Mat<S>& C) {
+  const int n = static_cast<int>(ta ? A.cols() : A.rows());
+  const int k = static_cast<int>(ta ? A.rows() : A.cols());
+  C.resize(n, n);
+  if (n == 0) return;
+#ifdef DTWIN_HAVE_LAPACK
+  const char uplo = 'L', trans = ta ? 'T' : 'N';
+  const S one = 1, zero = 0;
+  const int lda = std::max<int>(1, static_cast<int>(A.rows()));
+  if constexpr (std::is_same_v<S, double>)
+    dsyrk_(&uplo, &trans, &n, &k, &one, A.data(), &lda, &zero, C.data(), &n);
+  else
+    ssyrk_(&uplo, &trans, &n, &k, &one, A.data(), &lda, &zero, C.data(), &n);
+  C.template triangularView<Eigen::StrictlyUpper>() = C.transpose();
+#else
+  (void)k;
+  if (ta) C.noalias() = A.transpose() * A;
+  else C.noalias() = A * A.transpose();
 #endif
 }
 
