@@ -74,6 +74,19 @@ TEST(Phate, DeterministicForASeed) {
   EXPECT_EQ(a.optimal_t(), b.optimal_t());
 }
 
+// Every parallel loop sums in an order fixed by the data (rows, fixed blocks), not by threads.
+TEST(Phate, SameResultForAnyThreadCount) {
+  RowMat X = dtwin_test::swiss_roll(1500, 0.3, 4);
+  dtwin::PhateParams p = seeded(5);
+  p.n_landmark = 300;  // the landmark stage and k-means run too
+  Phate<double> one(p);
+  p.n_jobs = 2;
+  Phate<double> two(p);
+  RowMat Y1 = one.fit_transform(X), Y2 = two.fit_transform(X);
+  EXPECT_EQ(Y1, Y2);
+  EXPECT_EQ(one.clusters(), two.clusters());
+}
+
 TEST(Phate, InvariantToRowPermutation) {
   RowMat X = dtwin_test::swiss_roll(500, 0.3, 2);
   std::vector<int> perm(500);

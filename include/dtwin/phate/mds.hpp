@@ -116,38 +116,73 @@ void sgd_mds(const detail::Mat<S>& D, detail::Mat<S>& Y, std::uint64_t seed, con
 }
 
 // One Guttman transform for C coordinates (structure of arrays, x[k][j]) of the symmetric
-// distances D (n x n, contiguous). Each row is a few passes of Eigen array expressions over
-// unit-stride arrays, which vectorise (a scalar loop does not: std::sqrt may set errno, which
-// keeps the compiler from vectorising it). Returns the stress.
+// distances D (n x n, contiguous). Returns the stress.
+//
+// With b_ij = delta_ij / d_ij (0 for coincident points) the transform is
+// x_i <- (1/n) sum_j b_ij (x_i - x_j): each pair gives row i and row j the same term with
+// opposite signs, so every pair i < j is visited once, its square root and division (the
+// slowest operations of the step) done once where the row-by-row form did them twice. Row i
+// runs over j > i as Eigen array expressions on unit-stride arrays, which vectorise (a scalar
+// loop does not: std::sqrt may set errno); the pairs' share of the other rows goes to
+// accumulators of a fixed set of row blocks, added up in a fixed order, so the result does not
+// depend on the thread count.
 template <typename S, int C>
 double guttman_step(const S* D, const std::vector<S>& X, std::vector<S>& Xn, Eigen::Index n) {
   using Arr = Eigen::Array<S, Eigen::Dynamic, 1>;
   using CMap = Eigen::Map<const Arr>;
-  double stress = 0;
-#pragma omp parallel reduction(+ : stress)
+  // Blocks of rows with about equal numbers of pairs (row i has n - 1 - i).
+  constexpr int kBlocks = 8;
+  std::vector<Eigen::Index> first(kBlocks + 1, n);
+  first[0] = 0;
   {
-    Arr d2(n), dij(n), b(n);
-#pragma omp for schedule(static)
-    for (Eigen::Index i = 0; i < n; ++i) {
-      const CMap di(D + i * n, n);
-      S xi[C];
-      for (int k = 0; k < C; ++k) xi[k] = X[static_cast<std::size_t>(k * n + i)];
-      d2 = (CMap(X.data(), n) - xi[0]).square();
-      for (int k = 1; k < C; ++k) d2 += (CMap(X.data() + static_cast<std::size_t>(k) * n, n) - xi[k]).square();
-      dij = d2.sqrt();
-      stress += 0.5 * static_cast<double>((dij - di).square().sum());
-      // b_ij = -delta_ij / d_ij, and 0 for coincident points (j == i among them). The test is on
-      // d_ij, not d2: Eigen's fast vectorised sqrt returns 0 for a subnormal d2 (duplicates that
-      // SMACOF has pulled together), and 0/0 would poison every coordinate.
-      b = (dij > S(0)).select(-di / dij, S(0));
-      const S bii = -b.sum();
-      for (int k = 0; k < C; ++k) {
-        const S acc = (b * CMap(X.data() + static_cast<std::size_t>(k) * n, n)).sum();
-        Xn[static_cast<std::size_t>(k * n + i)] = (acc + bii * xi[k]) / static_cast<S>(n);
-      }
+    const double pairs = 0.5 * static_cast<double>(n) * static_cast<double>(n - 1);
+    double seen = 0;
+    int b = 1;
+    for (Eigen::Index i = 0; i < n && b < kBlocks; ++i) {
+      seen += static_cast<double>(n - 1 - i);
+      if (seen >= pairs * b / kBlocks) first[b++] = i + 1;
     }
   }
-  return stress;
+  std::vector<Arr> acc(kBlocks, Arr::Zero(C * n));  // block b's terms for every row, x[k][j] layout
+  std::vector<double> stress(kBlocks, 0.0);
+#pragma omp parallel
+  {
+    Arr d2(n), dij(n), w(n), diff[C];
+    for (int k = 0; k < C; ++k) diff[k].resize(n);
+#pragma omp for schedule(dynamic, 1)
+    for (int blk = 0; blk < kBlocks; ++blk) {
+      Arr& a = acc[static_cast<std::size_t>(blk)];
+      double st = 0;
+      for (Eigen::Index i = first[blk]; i < first[blk + 1]; ++i) {
+        const Eigen::Index len = n - 1 - i;
+        if (len == 0) continue;
+        const CMap di(D + i * n + i + 1, len);
+        for (int k = 0; k < C; ++k)
+          diff[k].head(len) = X[static_cast<std::size_t>(k * n + i)] -
+                              CMap(X.data() + static_cast<std::size_t>(k * n + i + 1), len);
+        d2.head(len) = diff[0].head(len).square();
+        for (int k = 1; k < C; ++k) d2.head(len) += diff[k].head(len).square();
+        dij.head(len) = d2.head(len).sqrt();
+        st += static_cast<double>((dij.head(len) - di).square().sum());
+        // The test is on d_ij, not d2: Eigen's fast vectorised sqrt returns 0 for a subnormal
+        // d2 (duplicates that SMACOF has pulled together), and 0/0 would poison every coordinate.
+        w.head(len) = (dij.head(len) > S(0)).select(di / dij.head(len), S(0));
+        for (int k = 0; k < C; ++k) {
+          a[k * n + i] += (w.head(len) * diff[k].head(len)).sum();
+          a.segment(k * n + i + 1, len) -= w.head(len) * diff[k].head(len);
+        }
+      }
+      stress[static_cast<std::size_t>(blk)] = st;
+    }
+  }
+  Arr total = acc[0];
+  double st = stress[0];
+  for (int blk = 1; blk < kBlocks; ++blk) {
+    total += acc[static_cast<std::size_t>(blk)];
+    st += stress[static_cast<std::size_t>(blk)];
+  }
+  Eigen::Map<Arr>(Xn.data(), C * n) = total / static_cast<S>(n);
+  return st;
 }
 
 // Metric MDS by SMACOF (Guttman transform with unit weights), from Y (updated in place). Stops
