@@ -331,22 +331,30 @@ Phate<Scalar>& Phate<Scalar>::fit(const Eigen::Ref<const Matrix>& X) {
   timer.lap("optimal_t");
 
   // P^t = W^-1/2 U diag(lambda^t) U^T W^1/2, keeping the eigenvalues whose power still matters
-  // at the 1e-7 offset of the log potential.
-  std::vector<Eigen::Index> keep;
-  for (Eigen::Index i = 0; i < m; ++i)
-    if (std::pow(std::abs(static_cast<double>(lambda[i])), t) > 1e-12) keep.push_back(i);
-  Mat Ur(m, static_cast<Eigen::Index>(keep.size())), Gr(m, static_cast<Eigen::Index>(keep.size()));
-  for (std::size_t c = 0; c < keep.size(); ++c) {
-    Ur.col(c) = U.col(keep[c]);
-    Gr.col(c) = U.col(keep[c]) * static_cast<Scalar>(std::pow(static_cast<double>(lambda[keep[c]]), t));
+  // at the 1e-7 offset of the log potential. The symmetric middle is A A^T - B B^T, with A and B
+  // the kept eigenvectors scaled by |lambda|^(t/2) (B those whose lambda^t is negative: odd t):
+  // rank-k updates, half the arithmetic of a general product.
+  std::vector<Eigen::Index> pos, neg;
+  for (Eigen::Index i = 0; i < m; ++i) {
+    const double l = static_cast<double>(lambda[i]);
+    if (std::pow(std::abs(l), t) > 1e-12) (l < 0 && t % 2 == 1 ? neg : pos).push_back(i);
   }
-  U.resize(0, 0);
+  auto scaled = [&](const std::vector<Eigen::Index>& cols) {
+    Mat M(m, static_cast<Eigen::Index>(cols.size()));
+    for (std::size_t c = 0; c < cols.size(); ++c)
+      M.col(static_cast<Eigen::Index>(c)) =
+          U.col(cols[c]) * static_cast<Scalar>(std::pow(std::abs(static_cast<double>(lambda[cols[c]])), 0.5 * t));
+    return M;
+  };
   // (P^t)^T in column-major storage is P^t row by row: the potential is computed straight into
   // the row-major matrix the fitted state keeps, with no transposing copy of m^2.
   Mat PtT;
-  detail::gemm<Scalar>(Gr, false, Ur, true, PtT);
-  Gr.resize(0, 0);
-  Ur.resize(0, 0);
+  {
+    const Mat Apos = scaled(pos), Bneg = scaled(neg);
+    U.resize(0, 0);
+    detail::gram<Scalar>(Apos, false, PtT);
+    if (!neg.empty()) detail::gram<Scalar>(Bneg, false, PtT, Scalar(-1), true);
+  }
   Vec wp12 = w.array().sqrt();
   PtT = wp12.asDiagonal() * PtT * wm12.asDiagonal();
   const Eigen::Map<const Matrix> Pt(PtT.data(), m, m);

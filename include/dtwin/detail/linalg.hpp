@@ -73,27 +73,33 @@ void gemm(const DA& A, bool ta, const DB& B, bool tb, Mat<S>& C) {
 #endif
 }
 
-// C = op(A) op(A)^T, both triangles; op(A) is A, or A^T when ta. A is contiguous column-major.
-// Half the arithmetic of gemm: only one triangle is computed, then mirrored.
+// C = alpha op(A) op(A)^T, or C += that when accumulate (C already n x n and symmetric); both
+// triangles. op(A) is A, or A^T when ta; A is contiguous column-major. Half the arithmetic of
+// gemm: only one triangle is computed, then mirrored.
 template <typename S, typename DA>
-void gram(const DA& A, bool ta, Mat<S>& C) {
+void gram(const DA& A, bool ta, Mat<S>& C, S alpha = 1, bool accumulate = false) {
   const int n = static_cast<int>(ta ? A.cols() : A.rows());
   const int k = static_cast<int>(ta ? A.rows() : A.cols());
-  C.resize(n, n);
+  if (!accumulate) C.resize(n, n);
   if (n == 0) return;
 #ifdef DTWIN_HAVE_LAPACK
   const char uplo = 'L', trans = ta ? 'T' : 'N';
-  const S one = 1, zero = 0;
+  const S beta = accumulate ? 1 : 0;
   const int lda = std::max<int>(1, static_cast<int>(A.rows()));
-  if constexpr (std::is_same_v<S, double>)
-    dsyrk_(&uplo, &trans, &n, &k, &one, A.data(), &lda, &zero, C.data(), &n);
-  else
-    ssyrk_(&uplo, &trans, &n, &k, &one, A.data(), &lda, &zero, C.data(), &n);
+  if (k > 0) {
+    if constexpr (std::is_same_v<S, double>)
+      dsyrk_(&uplo, &trans, &n, &k, &alpha, A.data(), &lda, &beta, C.data(), &n);
+    else
+      ssyrk_(&uplo, &trans, &n, &k, &alpha, A.data(), &lda, &beta, C.data(), &n);
+  } else if (!accumulate) {
+    C.setZero();
+  }
   C.template triangularView<Eigen::StrictlyUpper>() = C.transpose();
 #else
   (void)k;
-  if (ta) C.noalias() = A.transpose() * A;
-  else C.noalias() = A * A.transpose();
+  Mat<S> P = ta ? Mat<S>(A.transpose() * A) : Mat<S>(A * A.transpose());
+  if (accumulate) C += alpha * P;
+  else C = alpha * P;
 #endif
 }
 
