@@ -25,11 +25,12 @@ namespace dtwin::phate_detail {
 // 2,000 clusters the ten full GEMM passes had taken 2.4 s of a 4.3 s fit here (docs/phate.md).
 // An exact pruning (a Hamerly bound with the largest centre move) settled only 4-75% of rows
 // per round at that size and was slower. candidates >= k is plain Lloyd (a test compares).
-// Every fifth round (0 and 5 of 10): every fourth had cost a third full pass, 0.17 s at 20,000
-// samples, for the same agreement with the reference embeddings (docs/phate.md).
+// Every fifth round (0 and 5 of 10), 16 candidates: every fourth round and 32 candidates had
+// cost a third full pass and twice the selection, 0.3 s more at 20,000 samples, for the same
+// agreement with the reference embeddings (docs/phate.md).
 template <typename S, typename Derived>
 std::vector<int> kmeans(const Eigen::MatrixBase<Derived>& F, int k, int max_iter, Eigen::Index fit_rows, std::uint64_t seed,
-                        int candidates = 32, int refresh = 5) {
+                        int candidates = 16, int refresh = 5) {
   using Matf = detail::Mat<float>;
   using RowMatf = detail::RowMat<float>;
   const Eigen::Index n = F.rows(), p = F.cols();
