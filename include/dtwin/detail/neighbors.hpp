@@ -31,7 +31,10 @@ class NeighborIndex {
 
   NeighborIndex(const S* data, std::size_t n, std::size_t d) : pts_{data, n, d} {
     if (d <= kMaxTreeDim) {
-      tree_ = std::make_unique<Tree>(static_cast<int>(d), pts_, nanoflann::KDTreeSingleIndexAdaptorParams(16));
+      // Bigger leaves where the tree prunes poorly: 14 neighbours of 100,000 samples took 4.7 s
+      // with leaves of 16, 3.7 s with 64 in 10-D; in 3-D 16 and 32 tie and 64 is 10% slower.
+      const std::size_t leaf = d <= 5 ? 16 : 64;
+      tree_ = std::make_unique<Tree>(static_cast<int>(d), pts_, nanoflann::KDTreeSingleIndexAdaptorParams(leaf));
     } else {
       norms_.resize(n);
       for (std::size_t i = 0; i < n; ++i) {
