@@ -288,7 +288,7 @@ Phate<Scalar>& Phate<Scalar>::fit(const Eigen::Ref<const Matrix>& X) {
 
   // The operator as a reversible random walk P = W^-1 B with B symmetric: on the samples
   // (B = K) or on the landmarks (B = (KC)^T D^-1 (KC), which is graphtools' pmn @ pnm).
-  Mat B;
+  SpMat B;            // on the landmarks; without them B is K itself
   SpMat transitions;  // samples -> landmarks
   if (use_landmarks) {
     s->clusters = phate_detail::spectral_landmarks<Scalar>(K, degree, p.n_landmark, std::min(p.n_svd, p.n_landmark),
@@ -303,18 +303,18 @@ Phate<Scalar>& Phate<Scalar>::fit(const Eigen::Ref<const Matrix>& X) {
     KC.setFromTriplets(trip.begin(), trip.end());
     SpMat KCw = degree.cwiseInverse().asDiagonal() * KC;
     SpMat Bs = SpMat(KC.transpose()) * KCw;
-    B = Mat(Bs);
-    B = (B + B.transpose()).eval() * Scalar(0.5);
+    B = (SpMat(Bs.transpose()) + Bs) * Scalar(0.5);
     transitions = phate_detail::row_normalized<Scalar>(KC);
     timer.lap("landmarks");
-  } else {
-    B = Mat(K);
   }
-  const Eigen::Index m = B.rows();
-  Vec w = B.rowwise().sum();
+  // Symmetrised and scaled while sparse (tens of nonzeros a row); dense once, for the solver.
+  const SpMat& Bsym = use_landmarks ? B : K;
+  const Eigen::Index m = Bsym.rows();
+  Vec w(m);
+  for (Eigen::Index i = 0; i < m; ++i) w[i] = Bsym.row(i).sum();
   Vec wm12 = w.array().rsqrt();
-  Mat U = wm12.asDiagonal() * B * wm12.asDiagonal();
-  B.resize(0, 0);
+  Mat U = Mat(SpMat(wm12.asDiagonal() * Bsym * wm12.asDiagonal()));
+  B = SpMat();
   Vec lambda;
   detail::symmetric_eigen<Scalar>(U, lambda, true);
   timer.lap("eigen");
