@@ -331,8 +331,8 @@ Phate<Scalar>& Phate<Scalar>::fit(const Eigen::Ref<const Matrix>& X) {
   timer.lap("optimal_t");
 
   // P^t = W^-1/2 U diag(lambda^t) U^T W^1/2, keeping the eigenvalues whose power still matters
-  // at the 1e-7 offset of the log potential. The symmetric middle is A A^T - B B^T, with A and B
-  // the kept eigenvectors scaled by |lambda|^(t/2) (B those whose lambda^t is negative: odd t):
+  // at the 1e-7 offset of the log potential. The symmetric middle is A A^T - N N^T, with A and N
+  // the kept eigenvectors scaled by |lambda|^(t/2) (N those whose lambda^t is negative: odd t):
   // rank-k updates, half the arithmetic of a general product.
   std::vector<Eigen::Index> pos, neg;
   for (Eigen::Index i = 0; i < m; ++i) {
@@ -350,10 +350,10 @@ Phate<Scalar>& Phate<Scalar>::fit(const Eigen::Ref<const Matrix>& X) {
   // the row-major matrix the fitted state keeps, with no transposing copy of m^2.
   Mat PtT;
   {
-    const Mat Apos = scaled(pos), Bneg = scaled(neg);
+    const Mat A = scaled(pos), N = scaled(neg);
     U.resize(0, 0);
-    detail::gram<Scalar>(Apos, false, PtT);
-    if (!neg.empty()) detail::gram<Scalar>(Bneg, false, PtT, Scalar(-1), true);
+    detail::gram<Scalar>(A, false, PtT);
+    if (!neg.empty()) detail::gram<Scalar>(N, false, PtT, Scalar(-1), true);
   }
   Vec wp12 = w.array().sqrt();
   PtT = wp12.asDiagonal() * PtT * wm12.asDiagonal();
