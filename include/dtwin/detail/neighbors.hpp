@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
+#include <limits>
 #include <memory>
 #include <numeric>
 #include <vector>
@@ -29,12 +31,22 @@ class NeighborIndex {
   // Dimensions above this use the GEMM scan; measured break-even on 2 cores is near 16-24.
   static constexpr std::size_t kMaxTreeDim = 20;
 
-  NeighborIndex(const S* data, std::size_t n, std::size_t d) : pts_{data, n, d} {
+  NeighborIndex(const S* data, std::size_t n, std::size_t d) : data_(data), pts_{data, n, d} {
     if (d <= kMaxTreeDim) {
       // Bigger leaves where the tree prunes poorly: 14 neighbours of 100,000 samples took 4.7 s
       // with leaves of 16, 3.7 s with 64 in 10-D; in 3-D 16 and 32 tie and 64 is 10% slower.
       const std::size_t leaf = d <= 5 ? 16 : 64;
       tree_ = std::make_unique<Tree>(static_cast<int>(d), pts_, nanoflann::KDTreeSingleIndexAdaptorParams(leaf));
+      // The tree reads a leaf's points through its index permutation, i.e. scattered across the
+      // data. A copy of the points in the tree's own order, read through the identity, makes
+      // every leaf one contiguous block (searches read the tree and the points only, so the
+      // swap is safe once built): 100,000 10-D samples, 0.6 s less of 3.0 s here.
+      order_.assign(tree_->vAcc.begin(), tree_->vAcc.end());
+      sorted_.resize(n * d);
+      for (std::size_t i = 0; i < n; ++i)
+        std::copy(data + order_[i] * d, data + (order_[i] + 1) * d, sorted_.begin() + static_cast<std::ptrdiff_t>(i * d));
+      pts_.data = sorted_.data();
+      std::iota(tree_->vAcc.begin(), tree_->vAcc.end(), std::size_t(0));
     } else {
       norms_.resize(n);
       for (std::size_t i = 0; i < n; ++i) {
@@ -45,6 +57,9 @@ class NeighborIndex {
       }
     }
   }
+  // The tree holds a reference to pts_: the index stays where it was built.
+  NeighborIndex(const NeighborIndex&) = delete;
+  NeighborIndex& operator=(const NeighborIndex&) = delete;
 
   std::size_t size() const { return pts_.n; }
   std::size_t dim() const { return pts_.d; }
@@ -55,7 +70,10 @@ class NeighborIndex {
     k = std::min(k, pts_.n);
     if (tree_) {
       const std::size_t found = tree_->knnSearch(query, k, idx, dist);
-      for (std::size_t j = 0; j < found; ++j) dist[j] = std::sqrt(std::max(dist[j], S(0)));
+      for (std::size_t j = 0; j < found; ++j) {
+        idx[j] = order_[idx[j]];
+        dist[j] = std::sqrt(std::max(dist[j], S(0)));
+      }
       return found;
     }
     std::vector<int> ii;
@@ -67,8 +85,8 @@ class NeighborIndex {
 
   // For each of the m row-major queries, every point within `factor` times the distance to its
   // k-th nearest point (at least the k nearest), sorted by distance; written to nbr_idx /
-  // nbr_dist per query. The GEMM scan finds them in the same pass as the k nearest; the
-  // kd-tree widens its k until the radius is covered.
+  // nbr_dist per query. Both the GEMM scan and the kd-tree find them in the same pass as the k
+  // nearest.
   void within_kth(const S* queries, std::size_t m, std::size_t k, double factor, std::vector<std::vector<int>>& nbr_idx,
                   std::vector<std::vector<S>>& nbr_dist) const {
     nbr_idx.assign(m, {});
@@ -79,35 +97,42 @@ class NeighborIndex {
       scan(queries, m, k, nullptr, nullptr, factor, &nbr_idx, &nbr_dist);
       return;
     }
-    std::vector<std::size_t> pending(m);
-    std::iota(pending.begin(), pending.end(), 0);
-    std::vector<S> radius(m, S(0));
-    std::size_t kk = std::min(pts_.n, factor > 1 ? 2 * k + 2 : k);
-    bool first = true;
-    std::vector<int> idx;
-    std::vector<S> dist, qbuf;
-    while (!pending.empty()) {
-      qbuf.resize(pending.size() * pts_.d);
-      for (std::size_t r = 0; r < pending.size(); ++r)
-        std::copy(queries + pending[r] * pts_.d, queries + (pending[r] + 1) * pts_.d, qbuf.begin() + r * pts_.d);
-      knn(qbuf.data(), pending.size(), kk, idx, dist);
-      std::vector<std::size_t> again;
-      for (std::size_t r = 0; r < pending.size(); ++r) {
-        const std::size_t q = pending[r];
-        const S* dr = dist.data() + r * kk;
-        if (first) radius[q] = static_cast<S>(dr[k - 1] * factor);
-        if (kk < pts_.n && dr[kk - 1] <= radius[q] && factor > 1) {
-          again.push_back(q);
-          continue;
+    // One search per query: the k nearest kept sorted, and every point within factor x the
+    // current k-th distance kept aside (that bound only shrinks), pruned by the same bound. A
+    // search for 2k + 2 neighbours, repeated wider where they did not reach the radius, had
+    // visited 10-15% more of the tree in 10-D.
+    const bool wide = factor > 1;
+    // Pruning only needs to keep a superset: the margin covers the rounding of factor^2.
+    const S prune2 = static_cast<S>(wide ? factor * factor * (1 + 1e-4) : 1.0);
+    const bool self = queries == data_ && m == pts_.n;
+#pragma omp parallel
+    {
+      WithinSet found(k, prune2);
+#pragma omp for schedule(dynamic, 64)
+      for (long long i = 0; i < static_cast<long long>(m); ++i) {
+        // The indexed points themselves are visited in the tree's order, so consecutive searches
+        // walk the same branches while they are in cache (0.9 s of 3.9 s at 100,000 in 10-D).
+        const std::size_t q = self ? order_[static_cast<std::size_t>(i)] : static_cast<std::size_t>(i);
+        const S* query = self ? sorted_.data() + static_cast<std::size_t>(i) * pts_.d : queries + q * pts_.d;
+        found.clear();
+        tree_->findNeighbors(found, query, nanoflann::SearchParams());
+        const S radius = std::sqrt(std::max(found.top.back().first, S(0))) * static_cast<S>(factor);
+        std::stable_sort(found.extra.begin(), found.extra.end(),
+                         [](const auto& x, const auto& y) { return x.first < y.first; });
+        auto& oi = nbr_idx[q];
+        auto& od = nbr_dist[q];
+        for (const auto& h : found.top) {
+          oi.push_back(static_cast<int>(order_[h.second]));
+          od.push_back(std::sqrt(std::max(h.first, S(0))));
         }
-        for (std::size_t j = 0; j < kk && (j < k || dr[j] <= radius[q]); ++j) {
-          nbr_idx[q].push_back(idx[r * kk + j]);
-          nbr_dist[q].push_back(dr[j]);
+        if (!wide) continue;
+        for (const auto& e : found.extra) {
+          const S de = std::sqrt(std::max(e.first, S(0)));
+          if (de > radius) break;
+          oi.push_back(static_cast<int>(order_[e.second]));
+          od.push_back(de);
         }
       }
-      pending.swap(again);
-      first = false;
-      kk = std::min(pts_.n, 2 * kk);
     }
   }
 
@@ -118,13 +143,16 @@ class NeighborIndex {
     dist.assign(m * k, S(0));
     if (m == 0 || k == 0) return;
     if (tree_) {
+      const bool self = queries == data_ && m == pts_.n;
 #pragma omp parallel for schedule(dynamic, 64)
-      for (long long q = 0; q < static_cast<long long>(m); ++q) {
+      for (long long i = 0; i < static_cast<long long>(m); ++i) {
+        const std::size_t q = self ? order_[static_cast<std::size_t>(i)] : static_cast<std::size_t>(i);
+        const S* query = self ? sorted_.data() + static_cast<std::size_t>(i) * pts_.d : queries + q * pts_.d;
         std::vector<std::size_t> ii(k);
         std::vector<S> dd(k);
-        tree_->knnSearch(queries + q * pts_.d, k, ii.data(), dd.data());
+        tree_->knnSearch(query, k, ii.data(), dd.data());
         for (std::size_t j = 0; j < k; ++j) {
-          idx[q * k + j] = static_cast<int>(ii[j]);
+          idx[q * k + j] = static_cast<int>(order_[ii[j]]);
           dist[q * k + j] = std::sqrt(std::max(dd[j], S(0)));
         }
       }
@@ -196,8 +224,44 @@ class NeighborIndex {
     }
   }
 
-  RowMajorPoints<S> pts_;
+  // nanoflann result set of within_kth: the k nearest (sorted, squared distances) and the points
+  // within prune2 x the k-th squared distance found so far; worstDist() is that bound once k
+  // are found, which is what the tree prunes by.
+  struct WithinSet {
+    std::size_t k;
+    S prune2;
+    std::vector<std::pair<S, std::size_t>> top, extra;
+    S worst = std::numeric_limits<S>::max();
+    WithinSet(std::size_t k_, S prune2_) : k(k_), prune2(prune2_) { top.reserve(k + 1); }
+    void clear() {
+      top.clear();
+      extra.clear();
+      worst = std::numeric_limits<S>::max();
+    }
+    S worstDist() const { return worst; }
+    std::size_t size() const { return top.size(); }
+    bool full() const { return top.size() == k; }
+    bool addPoint(S d2, std::size_t i) {  // called only for d2 < worstDist()
+      if (top.size() < k || d2 < top.back().first) {
+        if (top.size() == k) {
+          extra.push_back(top.back());
+          top.pop_back();
+        }
+        auto at = std::upper_bound(top.begin(), top.end(), d2, [](S v, const auto& e) { return v < e.first; });
+        top.insert(at, {d2, i});
+        if (top.size() == k) worst = top.back().first * prune2;
+      } else {
+        extra.emplace_back(d2, i);
+      }
+      return true;
+    }
+  };
+
+  const S* data_;               // the points as given (results are numbered by it)
+  RowMajorPoints<S> pts_;       // what the tree reads: sorted_ once built
   std::unique_ptr<Tree> tree_;
+  std::vector<std::size_t> order_;  // original number of the point at each position of sorted_
+  std::vector<S> sorted_;
   std::vector<S> norms_;
 };
 
