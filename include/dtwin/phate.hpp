@@ -145,6 +145,12 @@ class Phate {
 
   bool is_fitted() const { return static_cast<bool>(fitted_); }
   const State& state() const { return require_fitted(); }
+  // The fitted state, shared: it never changes (a new fit installs a new one), so a holder may
+  // keep reading it after this object refits or is destroyed (the Python binding's views).
+  std::shared_ptr<const State> shared_state() const {
+    require_fitted();
+    return fitted_;
+  }
   const Matrix& embedding() const { return require_fitted().embedding; }
   const Matrix& diff_potential() const { return require_fitted().diff_potential; }
   int optimal_t() const { return require_fitted().optimal_t; }

@@ -170,18 +170,28 @@ class Phate(StateModel, BaseEstimator):
     def _set_fitted(self, core, params):
         self._core = core
         self._core_params_used = params
-        st = core.state()
+        st = core.state()  # read-only views of the C++ state, no copies
         self._dtype = st["embedding"].dtype  # the core's arithmetic
         out = getattr(self, "_out_dtype", self._dtype)
-        self.embedding_ = st["embedding"].astype(out, copy=False)
-        self.diff_potential_ = st["diff_potential"].astype(out, copy=False)
+        self.embedding_ = st["embedding"].astype(out)
+        self._diff_potential = None  # copied on first access: m x m, often never read
         self.optimal_t_ = int(st["optimal_t"])
-        self.entropy_ = st["entropy"] if st["entropy"].size else None
-        self.clusters_ = st["clusters"] if st["clusters"].size else None
-        self.landmark_embedding_ = (st["landmark_embedding"].astype(out, copy=False)
+        self.entropy_ = st["entropy"].copy() if st["entropy"].size else None
+        self.clusters_ = st["clusters"].copy() if st["clusters"].size else None
+        self.landmark_embedding_ = (st["landmark_embedding"].astype(out)
                                     if st["landmark_embedding"].size else None)
         self.n_features_in_ = int(st["n_features_in"])
         self.seed_ = int(st["seed"])
+
+    @property
+    def diff_potential_(self):
+        """Potential of the diffusion operator (between landmarks when landmarks are used)."""
+        if not hasattr(self, "_core"):  # AttributeError, as for the other fitted attributes
+            raise AttributeError("diff_potential_: Phate is not fitted yet; call fit(X) first")
+        if self._diff_potential is None:
+            out = getattr(self, "_out_dtype", self._dtype)
+            self._diff_potential = self._core.state()["diff_potential"].astype(out)
+        return self._diff_potential
 
     def _check_fitted(self):
         if not hasattr(self, "_core"):

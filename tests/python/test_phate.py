@@ -26,6 +26,27 @@ def test_fit_transform_shapes_and_attributes():
     assert ph.n_features_in_ == 3 and ph.seed_ == 0
 
 
+def test_fitted_attributes_are_the_callers_own_arrays():
+    X, _ = swiss_roll(300, seed=4)
+    ph = dtwin.Phate(random_state=0).fit(X)
+    with pytest.raises(AttributeError):
+        dtwin.Phate().diff_potential_
+    # The core's state comes as read-only views that outlive a refit of the same object...
+    st = ph._core.state()
+    assert not st["diff_potential"].flags.writeable
+    pot = np.array(st["diff_potential"])
+    ph.fit(X[::-1])
+    np.testing.assert_array_equal(st["diff_potential"], pot)
+    # ...while the estimator's attributes are writable arrays in the input's dtype, the
+    # potential copied out on first access.
+    assert ph.embedding_.flags.writeable and ph.diff_potential_.flags.writeable
+    assert ph.diff_potential_.dtype == np.float64 and ph.diff_potential_ is ph.diff_potential_
+    Xf = X.astype(np.float32)
+    phf = dtwin.Phate(random_state=0).fit(Xf)
+    assert phf.diff_potential_.dtype == np.float32 and phf.embedding_.flags.writeable
+    np.testing.assert_allclose(phf.diff_potential_, phf._core.state()["diff_potential"])
+
+
 def test_embedding_follows_the_roll():
     X, t = swiss_roll(600, seed=1)
     Y = dtwin.Phate(random_state=0).fit_transform(X)
