@@ -277,6 +277,30 @@ TEST(PhateErrors, CollapsingDuplicatesStayFiniteInFloat) {
 // of the last full pass; it must land where plain Lloyd (candidates >= k) does. Measured: all
 // but 0.02% of rows agree; restricting to 8 candidates without refreshing them agreed on 98.1%
 // and 99.3% of rows, 4 candidates on 92.8% and 97.0%.
+// The k-means candidates: the P nearest centres by (distance, centre), ties included, whatever
+// k is (runs of 16 and a shorter last run, fewer runs than P).
+TEST(PhateLandmarks, NearestCentresAreTheSortedFirstP) {
+  std::mt19937 rng(3);
+  dtwin::phate_detail::NearestCentres nearest;
+  for (int k : {5, 16, 40, 100, 2000, 2003}) {
+    for (int ties : {0, 1}) {
+      Eigen::VectorXf dist(k);
+      // With ties, distances take few values, so many centres share the P-th distance.
+      for (int c = 0; c < k; ++c)
+        dist[c] = ties ? static_cast<float>(rng() % 7) : std::uniform_real_distribution<float>(-5, 5)(rng);
+      std::vector<std::pair<float, int>> all;
+      for (int c = 0; c < k; ++c) all.emplace_back(dist[c], c);
+      std::sort(all.begin(), all.end());
+      for (int P : {1, 3, 16}) {
+        if (P > k) continue;
+        const auto& got = nearest.select(dist, P);
+        ASSERT_GE(got.size(), static_cast<std::size_t>(P));
+        for (int j = 0; j < P; ++j) EXPECT_EQ(got[j], all[j]) << "k " << k << " P " << P << " rank " << j;
+      }
+    }
+  }
+}
+
 TEST(PhateLandmarks, CandidateKMeansAgreesWithPlainLloyd) {
   RowMat X = dtwin_test::swiss_roll(6000, 0.3, 21);
   dtwin::detail::Mat<double> F(X.rows(), 6);

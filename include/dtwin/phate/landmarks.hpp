@@ -13,6 +13,43 @@
 
 namespace dtwin::phate_detail {
 
+// The P nearest of k centres to one row, ordered by (distance, centre) as a stable scan keeps
+// them, from the row's k distances. The P-th smallest of the minima of runs of 16 centres bounds
+// the P-th smallest distance from above, and only runs whose minimum is within it can hold one
+// of the P: a few hundred distances are compared instead of all k. (Keeping the P smallest
+// sorted while scanning all k had cost 0.08 s per pass at 20,000 rows into 2,000 centres, more
+// than the GEMM; this takes 0.045 s.) Buffers are kept between rows.
+class NearestCentres {
+ public:
+  // Returns the P nearest (distance, centre), nearest first; valid until the next call.
+  const std::vector<std::pair<float, int>>& select(const Eigen::Ref<const Eigen::VectorXf>& dist, int P) {
+    const int k = static_cast<int>(dist.size());
+    const int runs = (k + kRun - 1) / kRun;
+    run_min_.resize(static_cast<std::size_t>(runs));
+    for (int r = 0; r < k / kRun; ++r) run_min_[static_cast<std::size_t>(r)] = dist.segment<kRun>(r * kRun).minCoeff();
+    if (k % kRun) run_min_.back() = dist.tail(k % kRun).minCoeff();
+    float bound = std::numeric_limits<float>::infinity();
+    if (runs > P) {
+      scratch_ = run_min_;
+      std::nth_element(scratch_.begin(), scratch_.begin() + (P - 1), scratch_.end());
+      bound = scratch_[static_cast<std::size_t>(P - 1)];
+    }
+    pool_.clear();
+    for (int r = 0; r < runs; ++r) {
+      if (!(run_min_[static_cast<std::size_t>(r)] <= bound)) continue;
+      for (int c = r * kRun; c < std::min(k, (r + 1) * kRun); ++c)
+        if (dist[c] <= bound) pool_.emplace_back(dist[c], c);
+    }
+    std::partial_sort(pool_.begin(), pool_.begin() + P, pool_.end());
+    return pool_;
+  }
+
+ private:
+  static constexpr int kRun = 16;
+  std::vector<float> run_min_, scratch_;
+  std::vector<std::pair<float, int>> pool_;
+};
+
 // k-means of the rows of F (n x p) into k clusters. Centres are fitted by Lloyd's algorithm on
 // a random subsample of about `fit_rows` rows (as mini-batch k-means in graphtools fits on
 // batches), then every row is assigned once. Some clusters may be empty.
@@ -63,34 +100,24 @@ std::vector<int> kmeans(const Eigen::MatrixBase<Derived>& F, int k, int max_iter
       detail::gemm<float>(Ct, true, Xb, false, G);
 #pragma omp parallel
       {
-        std::vector<std::pair<float, int>> top(static_cast<std::size_t>(P));
+        NearestCentres nearest;
         Eigen::VectorXf dist(k);
 #pragma omp for schedule(static)
         for (Eigen::Index i = 0; i < b; ++i) {
-          const float* g = G.data() + i * k;
+          dist = cnorm - 2 * Eigen::Map<const Eigen::VectorXf>(G.data() + i * k, k);
           if (!cand) {
             // The first centre at the smallest distance, as a scan with < finds it: the
             // minimum by a vectorised reduction, then its first position (a scan that only
             // compares had taken 0.2 s for the 80,000 rows left out of the fit at 100,000).
-            dist = cnorm - 2 * Eigen::Map<const Eigen::VectorXf>(g, k);
             const float bd = dist.minCoeff();
             int best = 0;
             while (best + 1 < k && !(dist[best] == bd)) ++best;
             label[static_cast<std::size_t>(r0 + i)] = best;
             continue;
           }
-          // The P smallest, kept sorted by insertion: past the first few centres almost every
-          // one fails the comparison with the current P-th.
-          int have = 0;
-          for (int c = 0; c < k; ++c) {
-            const float dd = cnorm[c] - 2 * g[c];
-            if (have == P && !(dd < top[P - 1].first)) continue;
-            int j = have < P ? have++ : P - 1;
-            while (j > 0 && dd < top[j - 1].first) { top[j] = top[j - 1]; --j; }
-            top[j] = {dd, c};
-          }
-          label[static_cast<std::size_t>(r0 + i)] = top[0].second;
-          for (int j = 0; j < P; ++j) (*cand)[static_cast<std::size_t>((r0 + i) * P + j)] = top[j].second;
+          const auto& near = nearest.select(dist, P);
+          label[static_cast<std::size_t>(r0 + i)] = near[0].second;
+          for (int j = 0; j < P; ++j) (*cand)[static_cast<std::size_t>((r0 + i) * P + j)] = near[static_cast<std::size_t>(j)].second;
         }
       }
     }
