@@ -1,6 +1,7 @@
 #pragma once
-// Exact k-nearest-neighbour search over a row-major point set: a nanoflann kd-tree in low
-// dimension, a blocked GEMM scan in high dimension where kd-trees degrade to a slow full scan.
+// Exact k-nearest-neighbour search over a row-major point set: in low dimension a kd-tree built
+// by nanoflann and searched here, a blocked GEMM scan in high dimension where kd-trees degrade
+// to a slow full scan.
 #include <nanoflann.hpp>
 
 #include <algorithm>
@@ -8,7 +9,6 @@
 #include <cstddef>
 #include <limits>
 #include <memory>
-#include <numeric>
 #include <vector>
 
 #include "dtwin/detail/linalg.hpp"
@@ -298,9 +298,10 @@ class NeighborIndex {
     }
   }
 
-  // nanoflann result set of within_kth: the k nearest (sorted, squared distances) and the points
-  // within prune2 x the k-th squared distance found so far; worstDist() is that bound once k
-  // are found, which is what the tree prunes by.
+  // Result set of within_kth (the interface of nanoflann's result sets, which search() also
+  // takes): the k nearest (sorted, squared distances) and the points within prune2 x the k-th
+  // squared distance found so far; worstDist() is that bound once k are found, which is what
+  // the tree prunes by.
   struct WithinSet {
     std::size_t k;
     S prune2;
