@@ -168,9 +168,9 @@ inline bool spd_inverse(Mat<double>& A, double& logdet) {
 // Orthonormal basis of the span of the k rows of Yt (k x n, n >> k), i.e. of the columns of Y.
 // Cholesky QR done twice (CholQR2): per pass a rank-k update (the Gram matrix), a small
 // Cholesky and a triangular solve instead of a Householder QR, which was 10x slower on tall
-// blocks here; the second pass restores orthogonality lost to the Gram matrix's conditioning. Falls back to Householder QR when the Gram matrix is numerically
-// singular. passes = 1 gives a well-conditioned but only roughly orthonormal basis of the same
-// span, at half the cost.
+// blocks here; the second pass restores orthogonality lost to the Gram matrix's conditioning.
+// Falls back to Householder QR when the Gram matrix is numerically singular. passes = 1 gives
+// a well-conditioned but only roughly orthonormal basis of the same span, at half the cost.
 template <typename S>
 Mat<S> orthonormalize_rows(Mat<S> Qt, int passes = 2) {
   const int k = static_cast<int>(Qt.rows()), n = static_cast<int>(Qt.cols());

@@ -147,17 +147,21 @@ class NeighborIndex {
     if (m == 0 || k == 0) return;
     if (tree_) {
       const bool self = queries == data_ && m == pts_.n;
-#pragma omp parallel for schedule(dynamic, 64)
-      for (long long i = 0; i < static_cast<long long>(m); ++i) {
-        const std::size_t q = self ? order_[static_cast<std::size_t>(i)] : static_cast<std::size_t>(i);
+#pragma omp parallel
+      {
         std::vector<std::size_t> ii(k);
         std::vector<S> dd(k), cell(pts_.d);
-        nanoflann::KNNResultSet<S, std::size_t, std::size_t> found(k);
-        found.init(ii.data(), dd.data());
-        search(found, queries + q * pts_.d, cell);
-        for (std::size_t j = 0; j < k; ++j) {
-          idx[q * k + j] = static_cast<int>(order_[ii[j]]);
-          dist[q * k + j] = std::sqrt(std::max(dd[j], S(0)));
+#pragma omp for schedule(dynamic, 64)
+        for (long long i = 0; i < static_cast<long long>(m); ++i) {
+          // The indexed points themselves in the tree's order, as within_kth visits them.
+          const std::size_t q = self ? order_[static_cast<std::size_t>(i)] : static_cast<std::size_t>(i);
+          nanoflann::KNNResultSet<S, std::size_t, std::size_t> found(k);
+          found.init(ii.data(), dd.data());
+          search(found, queries + q * pts_.d, cell);
+          for (std::size_t j = 0; j < k; ++j) {
+            idx[q * k + j] = static_cast<int>(order_[ii[j]]);
+            dist[q * k + j] = std::sqrt(std::max(dd[j], S(0)));
+          }
         }
       }
     } else {
