@@ -26,6 +26,7 @@
 #include "dtwin/detail/neighbors.hpp"
 #include "dtwin/detail/threads.hpp"
 #include "dtwin/error.hpp"
+#include "dtwin/phate/diffusion.hpp"
 #include "dtwin/phate/entropy.hpp"
 #include "dtwin/phate/kernel.hpp"
 #include "dtwin/phate/landmarks.hpp"
@@ -161,6 +162,13 @@ class Phate {
   using SpMat = phate_detail::SpMat<Scalar>;
   using Mat = detail::Mat<Scalar>;
   using Vec = detail::Vec<Scalar>;
+
+  // P^t by sparse products while t times a product step's work (over m^3) stays within these
+  // (measured in docs/phate.md): the budget decides for a typical t before the eigenvalues;
+  // past the limit, once t is known, a second decomposition with vectors is the cheaper.
+  static constexpr int kTypicalT = 20;
+  static constexpr double kProductsBudget = 0.6;
+  static constexpr double kProductsLimit = 1.0;
 
   const State& require_fitted() const {
     if (!fitted_) throw RuntimeError("Phate: not fitted yet; call fit(X) first");
@@ -313,16 +321,28 @@ Phate<Scalar>& Phate<Scalar>::fit(const Eigen::Ref<const Matrix>& X) {
     transitions = phate_detail::row_normalized<Scalar>(KC);
     timer.lap("landmarks");
   }
-  // Symmetrised and scaled while sparse (tens of nonzeros a row); dense once, for the solver.
+  // Two routes to P^t (diffusion.hpp): t sparse products, or the eigen-decomposition of the
+  // symmetric conjugate W^-1/2 B W^-1/2. The products cost t times a step's work, the
+  // eigenvectors about as much as the eigenvalues, which t="auto" needs anyway. The route is
+  // chosen for a typical t before the eigenvalues and checked against the t they give.
   const SpMat& Bsym = use_landmarks ? B : K;
   const Eigen::Index m = Bsym.rows();
+  std::vector<int> component;
+  const int components = phate_detail::connected_components(Bsym, component);
+  const double step_work = phate_detail::product_step_work(Bsym, component, components);
+  bool by_products = step_work * (p.t == -1 ? kTypicalT : p.t) <= kProductsBudget;
   Vec w(m);
   for (Eigen::Index i = 0; i < m; ++i) w[i] = Bsym.row(i).sum();
   Vec wm12 = w.array().rsqrt();
-  Mat U = Mat(SpMat(wm12.asDiagonal() * Bsym * wm12.asDiagonal()));
-  B = SpMat();
+  auto symmetric_conjugate = [&] { return SpMat(wm12.asDiagonal() * Bsym * wm12.asDiagonal()); };
+  Mat U;
   Vec lambda;
-  detail::symmetric_eigen<Scalar>(U, lambda, true);
+  if (!by_products) {
+    U = Mat(symmetric_conjugate());
+    detail::symmetric_eigen<Scalar>(U, lambda, true);
+  } else if (p.t == -1) {
+    lambda = phate_detail::symmetric_eigenvalues<Scalar>(symmetric_conjugate(), component, components);
+  }
   timer.lap("eigen");
 
   if (p.t == -1) {
@@ -336,44 +356,59 @@ Phate<Scalar>& Phate<Scalar>::fit(const Eigen::Ref<const Matrix>& X) {
   const int t = s->optimal_t;
   timer.lap("optimal_t");
 
-  // P^t = W^-1/2 U diag(lambda^t) U^T W^1/2, keeping the eigenvalues whose power still matters
-  // at the 1e-7 offset of the log potential. The symmetric middle is A A^T - N N^T, with A and N
-  // the kept eigenvectors scaled by |lambda|^(t/2) (N those whose lambda^t is negative: odd t):
-  // rank-k updates, half the arithmetic of a general product.
-  std::vector<Eigen::Index> pos, neg;
-  for (Eigen::Index i = 0; i < m; ++i) {
-    const double l = static_cast<double>(lambda[i]);
-    if (std::pow(std::abs(l), t) > 1e-12) (l < 0 && t % 2 == 1 ? neg : pos).push_back(i);
+  if (by_products && step_work * t > kProductsLimit) {
+    // A longer t than expected: redoing the decomposition with vectors is now the cheaper.
+    by_products = false;
+    U = Mat(symmetric_conjugate());
+    detail::symmetric_eigen<Scalar>(U, lambda, true);
+    timer.lap("eigen");
   }
-  auto scaled = [&](const std::vector<Eigen::Index>& cols) {
-    Mat M(m, static_cast<Eigen::Index>(cols.size()));
-    for (std::size_t c = 0; c < cols.size(); ++c)
-      M.col(static_cast<Eigen::Index>(c)) =
-          U.col(cols[c]) * static_cast<Scalar>(std::pow(std::abs(static_cast<double>(lambda[cols[c]])), 0.5 * t));
-    return M;
+  // The potential of P^t (row-major, as the fitted state keeps it); `to` may be P itself.
+  auto potential = [&](const auto& P, Matrix& to) {
+    if (p.gamma == 1) {
+      to = -(P.array().max(Scalar(0)) + Scalar(1e-7)).log();
+    } else if (p.gamma == -1) {
+      to = P;
+    } else {
+      const Scalar c = static_cast<Scalar>((1 - p.gamma) / 2);
+      to = P.array().max(Scalar(0)).pow(c) / c;
+    }
   };
-  // (P^t)^T in column-major storage is P^t row by row: the potential is computed straight into
-  // the row-major matrix the fitted state keeps, with no transposing copy of m^2.
-  Mat PtT;
-  {
-    const Mat A = scaled(pos), N = scaled(neg);
-    U.resize(0, 0);
-    detail::gram<Scalar>(A, false, PtT);
-    if (!neg.empty()) detail::gram<Scalar>(N, false, PtT, Scalar(-1), true);
-  }
-  Vec wp12 = w.array().sqrt();
-  PtT = wp12.asDiagonal() * PtT * wm12.asDiagonal();
-  const Eigen::Map<const Matrix> Pt(PtT.data(), m, m);
-  Matrix pot(m, m);
-  if (p.gamma == 1) {
-    pot = -(Pt.array().max(Scalar(0)) + Scalar(1e-7)).log();
-  } else if (p.gamma == -1) {
-    pot = Pt;
+  Matrix pot;
+  if (by_products) {
+    pot = phate_detail::dense_power<Scalar>(phate_detail::row_normalized<Scalar>(Bsym), t);
+    potential(pot, pot);
   } else {
-    const Scalar c = static_cast<Scalar>((1 - p.gamma) / 2);
-    pot = Pt.array().max(Scalar(0)).pow(c) / c;
+    // P^t = W^-1/2 U diag(lambda^t) U^T W^1/2, keeping the eigenvalues whose power still
+    // matters at the 1e-7 offset of the log potential. The symmetric middle is A A^T - N N^T,
+    // with A and N the kept eigenvectors scaled by |lambda|^(t/2) (N those whose lambda^t is
+    // negative: odd t): rank-k updates, half the arithmetic of a general product.
+    std::vector<Eigen::Index> pos, neg;
+    for (Eigen::Index i = 0; i < m; ++i) {
+      const double l = static_cast<double>(lambda[i]);
+      if (std::pow(std::abs(l), t) > 1e-12) (l < 0 && t % 2 == 1 ? neg : pos).push_back(i);
+    }
+    auto scaled = [&](const std::vector<Eigen::Index>& cols) {
+      Mat M(m, static_cast<Eigen::Index>(cols.size()));
+      for (std::size_t c = 0; c < cols.size(); ++c)
+        M.col(static_cast<Eigen::Index>(c)) =
+            U.col(cols[c]) * static_cast<Scalar>(std::pow(std::abs(static_cast<double>(lambda[cols[c]])), 0.5 * t));
+      return M;
+    };
+    // (P^t)^T in column-major storage is P^t row by row: read as the row-major P^t, with no
+    // transposing copy of m^2.
+    Mat PtT;
+    {
+      const Mat A = scaled(pos), N = scaled(neg);
+      U.resize(0, 0);
+      detail::gram<Scalar>(A, false, PtT);
+      if (!neg.empty()) detail::gram<Scalar>(N, false, PtT, Scalar(-1), true);
+    }
+    Vec wp12 = w.array().sqrt();
+    PtT = wp12.asDiagonal() * PtT * wm12.asDiagonal();
+    potential(Eigen::Map<const Matrix>(PtT.data(), m, m), pot);
   }
-  PtT.resize(0, 0);
+  B = SpMat();
   timer.lap("potential");
 
   // Euclidean distances between potential rows, from their Gram matrix (pot as column-major

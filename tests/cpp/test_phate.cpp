@@ -2,6 +2,8 @@
 
 #include <dtwin/phate.hpp>
 
+#include <cstring>
+
 #include "test_util.hpp"
 
 using dtwin::Phate;
@@ -64,6 +66,86 @@ TEST(PhateEntropy, KneeOfTwoLines) {
   const int knee = dtwin::phate_detail::find_knee(y);
   EXPECT_GE(knee, 19);
   EXPECT_LE(knee, 21);
+}
+
+namespace {
+
+// A random walk on a graph with a symmetric pattern: a ring of `ring` nodes with random
+// chords, and, apart from it, a path of `path` nodes (a second component).
+template <typename S>
+dtwin::phate_detail::SpMat<S> random_walk(int ring, int path, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> u(0.05, 1.0);
+  const int m = ring + path;
+  Eigen::MatrixXd K = Eigen::MatrixXd::Zero(m, m);
+  auto link = [&](int a, int b) { K(a, b) = K(b, a) = u(rng); };
+  for (int i = 0; i < ring; ++i) link(i, (i + 1) % ring);
+  for (int c = 0; c < ring / 3; ++c) link(static_cast<int>(rng() % ring), static_cast<int>(rng() % ring));
+  for (int i = ring; i + 1 < m; ++i) link(i, i + 1);
+  for (int i = 0; i < m; ++i) K(i, i) = 1;
+  dtwin::phate_detail::SpMat<S> A = K.cast<S>().sparseView();
+  return A;
+}
+
+}  // namespace
+
+// P^t by sparse products, column group by column group, against dense matrix products: sizes
+// that leave a short last group, a second component, t = 1 and longer walks.
+TEST(PhateDiffusion, PowerMatchesDenseProducts) {
+  for (int ring : {5, 70, 301}) {
+    auto K = random_walk<double>(ring, 9, static_cast<unsigned>(ring));
+    auto P = dtwin::phate_detail::row_normalized<double>(K);
+    const Eigen::MatrixXd Pd(P);
+    for (int t : {1, 2, 7, 30}) {
+      Eigen::MatrixXd expect = Eigen::MatrixXd::Identity(Pd.rows(), Pd.cols());
+      for (int s = 0; s < t; ++s) expect = Pd * expect;
+      const auto got = dtwin::phate_detail::dense_power<double>(P, t);
+      EXPECT_LT((got - expect).cwiseAbs().maxCoeff(), 1e-13) << "ring " << ring << " t " << t;
+      // Single precision: the sums have nonnegative terms, so the error is relative (down to
+      // where float underflows).
+      auto Pf = dtwin::phate_detail::row_normalized<float>(random_walk<float>(ring, 9, static_cast<unsigned>(ring)));
+      const Eigen::MatrixXd gotf = dtwin::phate_detail::dense_power<float>(Pf, t).cast<double>();
+      EXPECT_LT(((gotf - expect).array().abs() / expect.array().max(1e-20)).maxCoeff(), 1e-4)
+          << "float, ring " << ring << " t " << t;
+      // Nothing leaks between components.
+      EXPECT_EQ(got.block(0, ring, ring, 9).cwiseAbs().maxCoeff(), 0.0);
+    }
+  }
+}
+
+#if defined(DTWIN_POWER_X86)
+// The AVX2 and SSE2 variants of the product give the same bits (no FMA, same order), so a
+// result does not depend on the machine it was computed on.
+TEST(PhateDiffusion, InstructionSetsGiveTheSameBits) {
+  if (!__builtin_cpu_supports("avx2")) GTEST_SKIP() << "no AVX2 here";
+  namespace pd = dtwin::phate_detail::power_detail;
+  auto P = dtwin::phate_detail::row_normalized<float>(random_walk<float>(200, 0, 4));
+  P.makeCompressed();
+  constexpr int W = pd::kLanes<float>;
+  std::vector<float> x(200 * W);
+  std::mt19937 rng(5);
+  for (float& v : x) v = std::uniform_real_distribution<float>(0, 1)(rng);
+  std::vector<int> rows(200);
+  std::iota(rows.begin(), rows.end(), 0);
+  alignas(128) static float xa[200 * W], ya[200 * W], yb[200 * W];
+  std::copy(x.begin(), x.end(), xa);
+  pd::product_rows_sse2<float>(P.outerIndexPtr(), P.innerIndexPtr(), P.valuePtr(), rows.data(), rows.size(), xa, ya);
+  pd::product_rows_avx2<float>(P.outerIndexPtr(), P.innerIndexPtr(), P.valuePtr(), rows.data(), rows.size(), xa, yb);
+  EXPECT_EQ(std::memcmp(ya, yb, sizeof(ya)), 0);
+}
+#endif
+
+// The spectrum through the connected components is the spectrum of the whole.
+TEST(PhateDiffusion, EigenvaluesByComponents) {
+  auto K = random_walk<double>(40, 25, 8);
+  std::vector<int> component;
+  ASSERT_EQ(dtwin::phate_detail::connected_components(K, component), 2);
+  EXPECT_EQ(component[0], 0);
+  EXPECT_EQ(component[40], 1);
+  auto lambda = dtwin::phate_detail::symmetric_eigenvalues<double>(K, component, 2);
+  std::sort(lambda.data(), lambda.data() + lambda.size());
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es{Eigen::MatrixXd(K)};
+  EXPECT_LT((lambda - es.eigenvalues()).cwiseAbs().maxCoeff(), 1e-10);
 }
 
 TEST(Phate, DeterministicForASeed) {
