@@ -113,7 +113,7 @@ TEST(PhateDiffusion, PowerMatchesDenseProducts) {
   }
 }
 
-#if defined(DTWIN_POWER_X86)
+#if defined(DTWIN_SIMD_X86)
 // The AVX2 and SSE2 variants of the product give the same bits (no FMA, same order), so a
 // result does not depend on the machine it was computed on.
 TEST(PhateDiffusion, InstructionSetsGiveTheSameBits) {
@@ -132,6 +132,39 @@ TEST(PhateDiffusion, InstructionSetsGiveTheSameBits) {
   pd::product_rows_sse2<float>(P.outerIndexPtr(), P.innerIndexPtr(), P.valuePtr(), rows.data(), rows.size(), xa, ya);
   pd::product_rows_avx2<float>(P.outerIndexPtr(), P.innerIndexPtr(), P.valuePtr(), rows.data(), rows.size(), xa, yb);
   EXPECT_EQ(std::memcmp(ya, yb, sizeof(ya)), 0);
+}
+
+// The Guttman transform's vector variants give the same bits, and agree with the scalar loop
+// to rounding (row lengths that leave a scalar tail, two and three coordinates).
+template <typename S, int C>
+void check_guttman_variants(Eigen::Index n) {
+  namespace md = dtwin::phate_detail::mds_detail;
+  std::mt19937 rng(static_cast<unsigned>(n));
+  std::uniform_real_distribution<S> u(0, 1);
+  std::vector<S> X(static_cast<std::size_t>(C * n));
+  for (S& v : X) v = u(rng);
+  for (int k = 0; k < C; ++k) X[k * n + n - 1] = X[k * n + n - 2];  // a coincident pair
+  Eigen::Matrix<S, -1, -1> D(n, n);
+  for (Eigen::Index i = 0; i < n; ++i)
+    for (Eigen::Index j = 0; j <= i; ++j) D(i, j) = D(j, i) = i == j ? S(0) : u(rng);
+  std::vector<S> a_sse(X.size(), S(0)), a_avx(X.size(), S(0)), a_scalar(X.size(), S(0));
+  const double s_scalar = md::guttman_rows<S, C, S, 1, 1>(D.data(), X.data(), a_scalar.data(), 0, n, n,
+                                                         [](S& v) { v = std::sqrt(v); });
+  const double s_sse = md::guttman_rows_sse2<S, C>(D.data(), X.data(), a_sse.data(), 0, n, n);
+  EXPECT_NEAR(s_sse, s_scalar, 1e-4 * s_scalar);
+  for (std::size_t q = 0; q < X.size(); ++q) EXPECT_NEAR(a_sse[q], a_scalar[q], 1e-3) << q;
+  if (!dtwin::detail::simd::has_avx2()) return;
+  const double s_avx = md::guttman_rows_avx2<S, C>(D.data(), X.data(), a_avx.data(), 0, n, n);
+  EXPECT_EQ(s_sse, s_avx);
+  EXPECT_EQ(std::memcmp(a_sse.data(), a_avx.data(), sizeof(S) * X.size()), 0) << "n " << n << " C " << C;
+}
+
+TEST(PhateMds, GuttmanVariantsGiveTheSameBits) {
+  for (Eigen::Index n : {3, 17, 200}) {
+    check_guttman_variants<float, 2>(n);
+    check_guttman_variants<float, 3>(n);
+    check_guttman_variants<double, 2>(n);
+  }
 }
 #endif
 

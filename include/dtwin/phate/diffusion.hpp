@@ -22,12 +22,8 @@
 #include <cstdint>
 #include <vector>
 
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-#include <xmmintrin.h>
-#define DTWIN_POWER_X86 1
-#endif
-
 #include "dtwin/detail/linalg.hpp"
+#include "dtwin/detail/simd.hpp"
 #include "dtwin/phate/kernel.hpp"
 
 namespace dtwin::phate_detail {
@@ -100,27 +96,16 @@ template <typename S, typename V>
   }
 }
 
-#ifdef DTWIN_POWER_X86
-// may_alias: the vectors read and write arrays of S.
-typedef float f4 __attribute__((vector_size(16), may_alias));
-typedef float f8 __attribute__((vector_size(32), may_alias));
-typedef double d2 __attribute__((vector_size(16), may_alias));
-typedef double d4 __attribute__((vector_size(32), may_alias));
-template <typename S> struct Vectors;
-template <> struct Vectors<float> { using narrow = f4; using wide = f8; };
-template <> struct Vectors<double> { using narrow = d2; using wide = d4; };
-
-// AVX2 without FMA: separate multiplies and adds in the same order as the SSE2 variant, so
-// both give the same bits and the result does not depend on the machine.
+#ifdef DTWIN_SIMD_X86
 template <typename S>
 [[gnu::target("avx2")]] void product_rows_avx2(const int* outer, const int* inner, const S* val, const int* rows,
                                                 std::size_t n_rows, const S* x, S* y) {
-  product_rows<S, typename Vectors<S>::wide>(outer, inner, val, rows, n_rows, x, y);
+  product_rows<S, typename detail::simd::Vectors<S>::v32>(outer, inner, val, rows, n_rows, x, y);
 }
 template <typename S>
 void product_rows_sse2(const int* outer, const int* inner, const S* val, const int* rows, std::size_t n_rows,
                        const S* x, S* y) {
-  product_rows<S, typename Vectors<S>::narrow>(outer, inner, val, rows, n_rows, x, y);
+  product_rows<S, typename detail::simd::Vectors<S>::v16>(outer, inner, val, rows, n_rows, x, y);
 }
 
 // Entries far out on a group's support underflow towards subnormals within a few steps (a
@@ -141,9 +126,8 @@ class FlushSubnormals {
 template <typename S>
 void product_rows_any(const int* outer, const int* inner, const S* val, const int* rows, std::size_t n_rows,
                       const S* x, S* y) {
-#ifdef DTWIN_POWER_X86
-  static const bool avx2 = __builtin_cpu_supports("avx2");
-  if (avx2) product_rows_avx2<S>(outer, inner, val, rows, n_rows, x, y);
+#ifdef DTWIN_SIMD_X86
+  if (detail::simd::has_avx2()) product_rows_avx2<S>(outer, inner, val, rows, n_rows, x, y);
   else product_rows_sse2<S>(outer, inner, val, rows, n_rows, x, y);
 #else
   constexpr int W = kLanes<S>;
@@ -249,7 +233,7 @@ detail::RowMat<S> dense_power(const SpMat<S>& P, int t) {
   const int groups = (m + W - 1) / W;
 #pragma omp parallel
   {
-#ifdef DTWIN_POWER_X86
+#ifdef DTWIN_SIMD_X86
     FlushSubnormals flush;
 #endif
     // Two iterates of m rows, each row on its own 128 bytes (the vectors' loads are aligned).
@@ -277,17 +261,20 @@ detail::RowMat<S> dense_power(const SpMat<S>& P, int t) {
       }
       S* x = xa;
       S* y = xb;
+      std::size_t frontier = 0;  // rows[frontier..] were reached by the last step
       for (int s = 0; s < t; ++s) {
         // Row i of the next iterate can be nonzero only if a column of row i is reached;
-        // the operator's pattern is symmetric, so these are the neighbours of reached rows.
+        // the operator's pattern is symmetric, so these are the neighbours of reached rows
+        // (of those reached last, the others' neighbours being in already).
         const std::size_t before = rows.size();
         if (before < static_cast<std::size_t>(m))
-          for (std::size_t a = 0; a < before; ++a)
+          for (std::size_t a = frontier; a < before; ++a)
             for (int p = outer[rows[a]]; p < outer[rows[a] + 1]; ++p)
               if (!reached[inner[p]]) {
                 reached[inner[p]] = 1;
                 rows.push_back(inner[p]);
               }
+        frontier = before;
         product_rows_any<S>(outer, inner, val, rows.data(), rows.size(), x, y);
         std::swap(x, y);
       }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "dtwin/detail/linalg.hpp"
+#include "dtwin/detail/simd.hpp"
 
 namespace dtwin::phate_detail {
 
@@ -115,6 +116,116 @@ void sgd_mds(const detail::Mat<S>& D, detail::Mat<S>& Y, std::uint64_t seed, con
     for (int k = 0; k < c; ++k) Y(i, k) = static_cast<S>(X[i * c + k]);
 }
 
+namespace mds_detail {
+
+// Loads and stores at any alignment (memcpy becomes one unaligned vector move).
+template <typename V, typename S>
+[[gnu::always_inline]] inline void load(V& v, const S* p) { __builtin_memcpy(&v, p, sizeof(V)); }
+template <typename V, typename S>
+[[gnu::always_inline]] inline void store(S* p, const V& v) { __builtin_memcpy(p, &v, sizeof(V)); }
+
+// The lanes of Q vectors of VL lanes each, added in lane order.
+template <typename V, int VL, int Q>
+[[gnu::always_inline]] inline double lane_sum(const V (&v)[Q]) {
+  double s = 0;
+  for (int q = 0; q < Q; ++q) {
+    if constexpr (VL == 1) {
+      s += static_cast<double>(v[q]);
+    } else {
+      for (int l = 0; l < VL; ++l) s += static_cast<double>(v[q][l]);
+    }
+  }
+  return s;
+}
+
+// Rows first..last of a Guttman transform (see guttman_step), Q vectors V of VL lanes (8
+// floats or 4 doubles in all: one 32-byte AVX2 vector or two SSE2 ones, lane by lane the same
+// arithmetic) at a time, the rest one by one. VL = 1 is the scalar loop. Returns their stress.
+template <typename S, int C, typename V, int VL, int Q, typename Sqrt>
+[[gnu::always_inline]] inline double guttman_rows(const S* D, const S* X, S* a, Eigen::Index first, Eigen::Index last,
+                                                  Eigen::Index n, Sqrt sqrt_in_place) {
+  constexpr int L = VL * Q;
+  double stress = 0;
+  for (Eigen::Index i = first; i < last; ++i) {
+    const S* d = D + i * n;
+    S xi[C];
+    for (int k = 0; k < C; ++k) xi[k] = X[k * n + i];
+    V sum[C][Q], st[Q];
+    for (int q = 0; q < Q; ++q) {
+      st[q] = V{};
+      for (int k = 0; k < C; ++k) sum[k][q] = V{};
+    }
+    Eigen::Index j = i + 1;
+    for (; j + L <= n; j += L) {
+#pragma GCC unroll 4
+      for (int q = 0; q < Q; ++q) {
+        const Eigen::Index jq = j + q * VL;
+        V dx[C];
+        V d2{};
+#pragma GCC unroll 8
+        for (int k = 0; k < C; ++k) {
+          load(dx[k], X + k * n + jq);
+          dx[k] = xi[k] - dx[k];
+          d2 += dx[k] * dx[k];
+        }
+        V dist = d2;
+        sqrt_in_place(dist);
+        V delta;
+        load(delta, d + jq);
+        const V e = dist - delta;
+        st[q] += e * e;
+        // 0 for coincident points (no direction); the other lanes' quotient is discarded.
+        const V w = dist > S(0) ? delta / dist : V{};
+#pragma GCC unroll 8
+        for (int k = 0; k < C; ++k) {
+          const V wd = w * dx[k];
+          sum[k][q] += wd;
+          V ak;
+          load(ak, a + k * n + jq);
+          store(a + k * n + jq, V(ak - wd));
+        }
+      }
+    }
+    double row_sum[C];
+    for (int k = 0; k < C; ++k) row_sum[k] = lane_sum<V, VL, Q>(sum[k]);
+    stress += lane_sum<V, VL, Q>(st);
+    for (; j < n; ++j) {
+      S dx[C], d2 = 0;
+      for (int k = 0; k < C; ++k) {
+        dx[k] = xi[k] - X[k * n + j];
+        d2 += dx[k] * dx[k];
+      }
+      const S dist = std::sqrt(d2), delta = d[j];
+      stress += static_cast<double>((dist - delta) * (dist - delta));
+      const S w = dist > S(0) ? delta / dist : S(0);
+      for (int k = 0; k < C; ++k) {
+        row_sum[k] += static_cast<double>(w * dx[k]);
+        a[k * n + j] -= w * dx[k];
+      }
+    }
+    for (int k = 0; k < C; ++k) a[k * n + i] += static_cast<S>(row_sum[k]);
+  }
+  return stress;
+}
+
+#ifdef DTWIN_SIMD_X86
+template <typename S, int C>
+double guttman_rows_sse2(const S* D, const S* X, S* a, Eigen::Index first, Eigen::Index last, Eigen::Index n) {
+  using V = typename detail::simd::Vectors<S>::v16;
+  return guttman_rows<S, C, V, static_cast<int>(16 / sizeof(S)), 2>(D, X, a, first, last, n,
+                                                                    [](V& v) { detail::simd::sqrt_sse2(v); });
+}
+template <typename S, int C>
+[[gnu::target("avx2")]] double guttman_rows_avx2(const S* D, const S* X, S* a, Eigen::Index first, Eigen::Index last,
+                                                 Eigen::Index n) {
+  using V = typename detail::simd::Vectors<S>::v32;
+  return guttman_rows<S, C, V, static_cast<int>(32 / sizeof(S)), 1>(
+      D, X, a, first, last, n, [](V& v) __attribute__((target("avx2"))) { detail::simd::sqrt_avx2(v); });
+}
+#endif
+
+}  // namespace mds_detail
+
 // One Guttman transform for C coordinates (structure of arrays, x[k][j]) of the symmetric
 // distances D (n x n, contiguous). Returns the stress.
 //
@@ -122,14 +233,12 @@ void sgd_mds(const detail::Mat<S>& D, detail::Mat<S>& Y, std::uint64_t seed, con
 // x_i <- (1/n) sum_j b_ij (x_i - x_j): each pair gives row i and row j the same term with
 // opposite signs, so every pair i < j is visited once, its square root and division (the
 // slowest operations of the step) done once where the row-by-row form did them twice. Row i
-// runs over j > i as Eigen array expressions on unit-stride arrays, which vectorise (a scalar
-// loop does not: std::sqrt may set errno); the pairs' share of the other rows goes to
-// accumulators of a fixed set of row blocks, added up in a fixed order, so the result does not
-// depend on the thread count.
+// runs over j > i in one pass of 32 bytes at a time (detail/simd.hpp: the SSE2 and AVX2
+// variants give the same bits); the pairs' share of the other rows goes to accumulators of a fixed set
+// of row blocks, added up in a fixed order, so the result does not depend on the thread count.
 template <typename S, int C>
 double guttman_step(const S* D, const std::vector<S>& X, std::vector<S>& Xn, Eigen::Index n) {
   using Arr = Eigen::Array<S, Eigen::Dynamic, 1>;
-  using CMap = Eigen::Map<const Arr>;
   // Blocks of rows with about equal numbers of pairs (row i has n - 1 - i).
   constexpr int kBlocks = 8;
   std::vector<Eigen::Index> first(kBlocks + 1, n);
@@ -145,35 +254,18 @@ double guttman_step(const S* D, const std::vector<S>& X, std::vector<S>& Xn, Eig
   }
   std::vector<Arr> acc(kBlocks, Arr::Zero(C * n));  // block b's terms for every row, x[k][j] layout
   std::vector<double> stress(kBlocks, 0.0);
-#pragma omp parallel
-  {
-    Arr d2(n), dij(n), w(n), diff[C];
-    for (int k = 0; k < C; ++k) diff[k].resize(n);
-#pragma omp for schedule(dynamic, 1)
-    for (int blk = 0; blk < kBlocks; ++blk) {
-      Arr& a = acc[static_cast<std::size_t>(blk)];
-      double st = 0;
-      for (Eigen::Index i = first[blk]; i < first[blk + 1]; ++i) {
-        const Eigen::Index len = n - 1 - i;
-        if (len == 0) continue;
-        const CMap di(D + i * n + i + 1, len);
-        for (int k = 0; k < C; ++k)
-          diff[k].head(len) = X[static_cast<std::size_t>(k * n + i)] -
-                              CMap(X.data() + static_cast<std::size_t>(k * n + i + 1), len);
-        d2.head(len) = diff[0].head(len).square();
-        for (int k = 1; k < C; ++k) d2.head(len) += diff[k].head(len).square();
-        dij.head(len) = d2.head(len).sqrt();
-        st += static_cast<double>((dij.head(len) - di).square().sum());
-        // The test is on d_ij, not d2: Eigen's fast vectorised sqrt returns 0 for a subnormal
-        // d2 (duplicates that SMACOF has pulled together), and 0/0 would poison every coordinate.
-        w.head(len) = (dij.head(len) > S(0)).select(di / dij.head(len), S(0));
-        for (int k = 0; k < C; ++k) {
-          a[k * n + i] += (w.head(len) * diff[k].head(len)).sum();
-          a.segment(k * n + i + 1, len) -= w.head(len) * diff[k].head(len);
-        }
-      }
-      stress[static_cast<std::size_t>(blk)] = st;
-    }
+#pragma omp parallel for schedule(dynamic, 1)
+  for (int blk = 0; blk < kBlocks; ++blk) {
+    S* a = acc[static_cast<std::size_t>(blk)].data();
+#ifdef DTWIN_SIMD_X86
+    stress[static_cast<std::size_t>(blk)] =
+        detail::simd::has_avx2()
+            ? mds_detail::guttman_rows_avx2<S, C>(D, X.data(), a, first[blk], first[blk + 1], n)
+            : mds_detail::guttman_rows_sse2<S, C>(D, X.data(), a, first[blk], first[blk + 1], n);
+#else
+    stress[static_cast<std::size_t>(blk)] = mds_detail::guttman_rows<S, C, S, 1, 1>(
+        D, X.data(), a, first[blk], first[blk + 1], n, [](S& v) { v = std::sqrt(v); });
+#endif
   }
   Arr total = acc[0];
   double st = stress[0];
