@@ -334,14 +334,14 @@ Phate<Scalar>& Phate<Scalar>::fit(const Eigen::Ref<const Matrix>& X) {
   Vec w(m);
   for (Eigen::Index i = 0; i < m; ++i) w[i] = Bsym.row(i).sum();
   Vec wm12 = w.array().rsqrt();
-  auto symmetric_conjugate = [&] { return SpMat(wm12.asDiagonal() * Bsym * wm12.asDiagonal()); };
+  const SpMat A = wm12.asDiagonal() * Bsym * wm12.asDiagonal();
   Mat U;
   Vec lambda;
   if (!by_products) {
-    U = Mat(symmetric_conjugate());
+    U = Mat(A);
     detail::symmetric_eigen<Scalar>(U, lambda, true);
   } else if (p.t == -1) {
-    lambda = phate_detail::symmetric_eigenvalues<Scalar>(symmetric_conjugate(), component, components);
+    lambda = phate_detail::symmetric_eigenvalues<Scalar>(A, component, components);
   }
   timer.lap("eigen");
 
@@ -359,7 +359,7 @@ Phate<Scalar>& Phate<Scalar>::fit(const Eigen::Ref<const Matrix>& X) {
   if (by_products && step_work * t > kProductsLimit) {
     // A longer t than expected: redoing the decomposition with vectors is now the cheaper.
     by_products = false;
-    U = Mat(symmetric_conjugate());
+    U = Mat(A);
     detail::symmetric_eigen<Scalar>(U, lambda, true);
     timer.lap("eigen");
   }
@@ -376,7 +376,9 @@ Phate<Scalar>& Phate<Scalar>::fit(const Eigen::Ref<const Matrix>& X) {
   };
   Matrix pot;
   if (by_products) {
-    pot = phate_detail::dense_power<Scalar>(phate_detail::row_normalized<Scalar>(Bsym), t);
+    pot = phate_detail::dense_power<Scalar>(A, t);  // A^t, then P^t = W^-1/2 A^t W^1/2
+    const Vec wp12 = w.array().sqrt();
+    for (Eigen::Index i = 0; i < m; ++i) pot.row(i).array() *= wm12[i] * wp12.transpose().array();
     potential(pot, pot);
   } else {
     // P^t = W^-1/2 U diag(lambda^t) U^T W^1/2, keeping the eigenvalues whose power still

@@ -89,22 +89,30 @@ dtwin::phate_detail::SpMat<S> random_walk(int ring, int path, unsigned seed) {
 
 }  // namespace
 
-// P^t by sparse products, column group by column group, against dense matrix products: sizes
+// The symmetric conjugate W^-1/2 K W^-1/2 of a random walk.
+template <typename S>
+dtwin::phate_detail::SpMat<S> conjugate_walk(int ring, int path) {
+  auto K = random_walk<S>(ring, path, static_cast<unsigned>(ring));
+  Eigen::Matrix<S, -1, 1> wm12(K.rows());
+  for (Eigen::Index i = 0; i < K.rows(); ++i) wm12[i] = S(1) / std::sqrt(K.row(i).sum());
+  dtwin::phate_detail::SpMat<S> A = wm12.asDiagonal() * K * wm12.asDiagonal();
+  return A;
+}
+
+// A^t by sparse products, column group by column group, against dense matrix products: sizes
 // that leave a short last group, a second component, t = 1 and longer walks.
 TEST(PhateDiffusion, PowerMatchesDenseProducts) {
   for (int ring : {5, 70, 301}) {
-    auto K = random_walk<double>(ring, 9, static_cast<unsigned>(ring));
-    auto P = dtwin::phate_detail::row_normalized<double>(K);
-    const Eigen::MatrixXd Pd(P);
+    auto A = conjugate_walk<double>(ring, 9);
+    const Eigen::MatrixXd Ad(A);
     for (int t : {1, 2, 7, 30}) {
-      Eigen::MatrixXd expect = Eigen::MatrixXd::Identity(Pd.rows(), Pd.cols());
-      for (int s = 0; s < t; ++s) expect = Pd * expect;
-      const auto got = dtwin::phate_detail::dense_power<double>(P, t);
+      Eigen::MatrixXd expect = Eigen::MatrixXd::Identity(Ad.rows(), Ad.cols());
+      for (int s = 0; s < t; ++s) expect = Ad * expect;
+      const auto got = dtwin::phate_detail::dense_power<double>(A, t);
       EXPECT_LT((got - expect).cwiseAbs().maxCoeff(), 1e-13) << "ring " << ring << " t " << t;
       // Single precision: the sums have nonnegative terms, so the error is relative (down to
       // where float underflows).
-      auto Pf = dtwin::phate_detail::row_normalized<float>(random_walk<float>(ring, 9, static_cast<unsigned>(ring)));
-      const Eigen::MatrixXd gotf = dtwin::phate_detail::dense_power<float>(Pf, t).cast<double>();
+      const Eigen::MatrixXd gotf = dtwin::phate_detail::dense_power<float>(conjugate_walk<float>(ring, 9), t).cast<double>();
       EXPECT_LT(((gotf - expect).array().abs() / expect.array().max(1e-20)).maxCoeff(), 1e-4)
           << "float, ring " << ring << " t " << t;
       // Nothing leaks between components.

@@ -1,6 +1,7 @@
 #pragma once
 // The diffusion operator raised to the power t, P^t, as a dense matrix computed by t sparse
-// products instead of through an eigen-decomposition.
+// products instead of through an eigen-decomposition (of its symmetric conjugate A, whose
+// columns are its rows).
 //
 // P is a kNN random walk: a few to a few tens of nonzeros a row. Its t-th power costs
 // t * nnz(P) * m multiply-adds this way, against the O(m^3) of the eigenvectors; on the
@@ -217,7 +218,8 @@ detail::Vec<S> symmetric_eigenvalues(const SpMat<S>& A, const std::vector<int>& 
   return values;
 }
 
-// P^t (m x m, row-major) of a square sparse operator P, t >= 1.
+// A^t (m x m, row-major) of a symmetric sparse matrix A, t >= 1. For the random walk
+// P = W^-1 B (B symmetric) pass A = W^-1/2 B W^-1/2: P^t = W^-1/2 A^t W^1/2.
 template <typename S>
 detail::RowMat<S> dense_power(const SpMat<S>& P, int t) {
   using namespace power_detail;
@@ -278,10 +280,11 @@ detail::RowMat<S> dense_power(const SpMat<S>& P, int t) {
         product_rows_any<S>(outer, inner, val, rows.data(), rows.size(), x, y);
         std::swap(x, y);
       }
-      for (int i = 0; i < m; ++i) {
-        const S* xr = x + static_cast<std::size_t>(i) * W;
-        S* o = out.row(i).data();
-        for (int j = 0; j < width; ++j) o[order[static_cast<std::size_t>(c0 + j)]] = xr[j];
+      // Column c of A^t is its row c: written whole, where scattering the columns into
+      // every row touched all m rows for each group.
+      for (int j = 0; j < width; ++j) {
+        S* o = out.row(order[static_cast<std::size_t>(c0 + j)]).data();
+        for (int i = 0; i < m; ++i) o[i] = x[static_cast<std::size_t>(i) * W + j];
       }
     }
   }
