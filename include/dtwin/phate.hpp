@@ -163,13 +163,6 @@ class Phate {
   using Mat = detail::Mat<Scalar>;
   using Vec = detail::Vec<Scalar>;
 
-  // P^t by sparse products while t times a product step's work (over m^3) stays within these
-  // (measured in docs/phate.md): the budget decides for a typical t before the eigenvalues;
-  // past the limit, once t is known, a second decomposition with vectors is the cheaper.
-  static constexpr int kTypicalT = 20;
-  static constexpr double kProductsBudget = 0.6;
-  static constexpr double kProductsLimit = 1.0;
-
   const State& require_fitted() const {
     if (!fitted_) throw RuntimeError("Phate: not fitted yet; call fit(X) first");
     return *fitted_;
@@ -321,16 +314,14 @@ Phate<Scalar>& Phate<Scalar>::fit(const Eigen::Ref<const Matrix>& X) {
     transitions = phate_detail::row_normalized<Scalar>(KC);
     timer.lap("landmarks");
   }
-  // Two routes to P^t (diffusion.hpp): t sparse products, or the eigen-decomposition of the
-  // symmetric conjugate W^-1/2 B W^-1/2. The products cost t times a step's work, the
-  // eigenvectors about as much as the eigenvalues, which t="auto" needs anyway. The route is
-  // chosen for a typical t before the eigenvalues and checked against the t they give.
+  // Two routes to P^t (diffusion.hpp, PowerRoute): t sparse products, or the
+  // eigen-decomposition of the symmetric conjugate A = W^-1/2 B W^-1/2.
   const SpMat& Bsym = use_landmarks ? B : K;
   const Eigen::Index m = Bsym.rows();
   std::vector<int> component;
   const int components = phate_detail::connected_components(Bsym, component);
   const double step_work = phate_detail::product_step_work(Bsym, component, components);
-  bool by_products = step_work * (p.t == -1 ? kTypicalT : p.t) <= kProductsBudget;
+  bool by_products = phate_detail::PowerRoute::products_first(step_work, p.t == -1 ? 0 : p.t);
   Vec w(m);
   for (Eigen::Index i = 0; i < m; ++i) w[i] = Bsym.row(i).sum();
   Vec wm12 = w.array().rsqrt();
@@ -356,7 +347,7 @@ Phate<Scalar>& Phate<Scalar>::fit(const Eigen::Ref<const Matrix>& X) {
   const int t = s->optimal_t;
   timer.lap("optimal_t");
 
-  if (by_products && step_work * t > kProductsLimit) {
+  if (by_products && !phate_detail::PowerRoute::products_still(step_work, t)) {
     // A longer t than expected: redoing the decomposition with vectors is now the cheaper.
     by_products = false;
     U = Mat(A);

@@ -176,6 +176,23 @@ TEST(PhateMds, GuttmanVariantsGiveTheSameBits) {
 }
 #endif
 
+// A step's work counts each component's nonzeros times its size; the route follows it.
+TEST(PhateDiffusion, StepWorkAndRoute) {
+  auto K = random_walk<double>(40, 25, 8);
+  std::vector<int> component;
+  const int count = dtwin::phate_detail::connected_components(K, component);
+  double ring_nnz = 0, path_nnz = 0;
+  for (int i = 0; i < 65; ++i) (i < 40 ? ring_nnz : path_nnz) += static_cast<double>(K.row(i).nonZeros());
+  EXPECT_NEAR(dtwin::phate_detail::product_step_work(K, component, count),
+              (40 * ring_nnz + 25 * path_nnz) / (65.0 * 65 * 65), 1e-15);
+  using Route = dtwin::phate_detail::PowerRoute;
+  EXPECT_TRUE(Route::products_first(0.02, 0));    // t="auto": judged at t = 20
+  EXPECT_FALSE(Route::products_first(0.04, 0));
+  EXPECT_FALSE(Route::products_first(0.02, 40));  // a given t
+  EXPECT_TRUE(Route::products_still(0.02, 40));   // found after the eigenvalues: kept up to 1.0
+  EXPECT_FALSE(Route::products_still(0.02, 60));
+}
+
 // The spectrum through the connected components is the spectrum of the whole.
 TEST(PhateDiffusion, EigenvaluesByComponents) {
   auto K = random_walk<double>(40, 25, 8);
@@ -187,6 +204,30 @@ TEST(PhateDiffusion, EigenvaluesByComponents) {
   std::sort(lambda.data(), lambda.data() + lambda.size());
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es{Eigen::MatrixXd(K)};
   EXPECT_LT((lambda - es.eigenvalues()).cwiseAbs().maxCoeff(), 1e-10);
+}
+
+// Both routes to P^t give the potential of the dense operator raised by plain matrix products:
+// a short t goes by sparse products, a long one through the eigen-decomposition.
+TEST(Phate, PotentialOfEitherRouteIsThatOfTheDenseOperator) {
+  RowMat X = dtwin_test::swiss_roll(300, 0.3, 4);
+  dtwin::detail::NeighborIndex<double> index(X.data(), 300, 3);
+  auto K = dtwin::phate_detail::symmetric_kernel(dtwin::phate_detail::affinity_rows<double>(index, X.data(), 300, 6, 40, 1e-4));
+  std::vector<int> component;
+  const int count = dtwin::phate_detail::connected_components(K, component);
+  const double work = dtwin::phate_detail::product_step_work(K, component, count);
+  const Eigen::MatrixXd P(dtwin::phate_detail::row_normalized<double>(K));
+  for (int t : {4, 40}) {
+    ASSERT_EQ(dtwin::phate_detail::PowerRoute::products_first(work, t), t == 4) << "work " << work;
+    PhateParams p = seeded();
+    p.t = t;
+    p.mds = "classic";
+    Phate<double> ph(p);
+    ph.fit(X);
+    Eigen::MatrixXd Pt = Eigen::MatrixXd::Identity(300, 300);
+    for (int s = 0; s < t; ++s) Pt = P * Pt;
+    const Eigen::MatrixXd expect = -(Pt.array().max(0.0) + 1e-7).log();
+    EXPECT_LT((ph.diff_potential() - expect).cwiseAbs().maxCoeff(), 1e-6) << "t " << t;
+  }
 }
 
 TEST(Phate, DeterministicForASeed) {

@@ -186,6 +186,20 @@ double product_step_work(const SpMat<S>& A, const std::vector<int>& component, i
   return work / (m * m * m);
 }
 
+// Whether P^t goes by t sparse products rather than an eigen-decomposition with vectors, for
+// `step_work` from product_step_work. The products cost t times a step's work; the
+// eigenvectors cost about as much again as the eigenvalues, which t="auto" needs anyway
+// (docs/phate.md). Before the eigenvalues (t = 0: "auto", not known yet) a typical t decides;
+// once t is known a route of products is kept up to a limit, past which a second
+// decomposition, with vectors, is the cheaper.
+struct PowerRoute {
+  static constexpr int kTypicalT = 20;
+  static constexpr double kBudget = 0.6;
+  static constexpr double kLimit = 1.0;
+  static bool products_first(double step_work, int t) { return step_work * (t > 0 ? t : kTypicalT) <= kBudget; }
+  static bool products_still(double step_work, int t) { return step_work * t <= kLimit; }
+};
+
 // Eigenvalues of a sparse symmetric matrix, in no particular order: one dense decomposition
 // per connected component of its graph (connected_components). Separate clusters (blobs)
 // give a block-diagonal operator, and ten blocks of 100 cost a hundredth of one of 1,000.
