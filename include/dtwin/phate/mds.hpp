@@ -15,9 +15,10 @@
 
 namespace dtwin::phate_detail {
 
-// Classical (Torgerson) MDS of a symmetric distance matrix D (n x n).
+// Classical (Torgerson) MDS of a symmetric distance matrix D (n x n), its eigenvectors by
+// `iters` power iterations of a randomized block.
 template <typename S>
-detail::Mat<S> classical_mds(const detail::Mat<S>& D, int n_components, std::uint64_t seed) {
+detail::Mat<S> classical_mds(const detail::Mat<S>& D, int n_components, std::uint64_t seed, int iters = 6) {
   using detail::Mat;
   const Eigen::Index n = D.rows();
   Mat<S> B = D.array().square().matrix();
@@ -33,7 +34,7 @@ detail::Mat<S> classical_mds(const detail::Mat<S>& D, int n_components, std::uin
     detail::gemm<S>(B, false, X, false, Y);
     return Y;
   };
-  detail::randomized_symmetric_eigs<S>(n, n_components + 1, 10, 6, seed, apply, V, vals);
+  detail::randomized_symmetric_eigs<S>(n, n_components + 1, 10, iters, seed, apply, V, vals);
   // Largest positive eigenvalues first: the randomized solver orders by magnitude.
   std::vector<int> order(static_cast<std::size_t>(vals.size()));
   std::iota(order.begin(), order.end(), 0);
