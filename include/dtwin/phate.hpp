@@ -373,8 +373,8 @@ Phate<Scalar>& Phate<Scalar>::fit(const Eigen::Ref<const Matrix>& X) {
     potential(pot, pot);
   } else {
     // P^t = W^-1/2 U diag(lambda^t) U^T W^1/2, keeping the eigenvalues whose power still
-    // matters at the 1e-7 offset of the log potential. The symmetric middle is A A^T - N N^T,
-    // with A and N the kept eigenvectors scaled by |lambda|^(t/2) (N those whose lambda^t is
+    // matters at the 1e-7 offset of the log potential. The symmetric middle is G G^T - N N^T,
+    // with G and N the kept eigenvectors scaled by |lambda|^(t/2) (N those whose lambda^t is
     // negative: odd t): rank-k updates, half the arithmetic of a general product.
     std::vector<Eigen::Index> pos, neg;
     for (Eigen::Index i = 0; i < m; ++i) {
@@ -392,9 +392,9 @@ Phate<Scalar>& Phate<Scalar>::fit(const Eigen::Ref<const Matrix>& X) {
     // transposing copy of m^2.
     Mat PtT;
     {
-      const Mat A = scaled(pos), N = scaled(neg);
+      const Mat G = scaled(pos), N = scaled(neg);
       U.resize(0, 0);
-      detail::gram<Scalar>(A, false, PtT);
+      detail::gram<Scalar>(G, false, PtT);
       if (!neg.empty()) detail::gram<Scalar>(N, false, PtT, Scalar(-1), true);
     }
     Vec wp12 = w.array().sqrt();

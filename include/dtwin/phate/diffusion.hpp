@@ -34,13 +34,13 @@ namespace power_detail {
 template <typename S>
 constexpr int kLanes = static_cast<int>(128 / sizeof(S));  // columns per group: one 128-byte row
 
-// The columns of P^t in groups of `width`, each group grown breadth-first on the graph of P
-// from a sample next to the previous group, so a group's supports overlap as they grow.
+// The columns of the power in groups of `width`, each group grown breadth-first on the graph
+// from a sample next to the previous group, so its columns' supports overlap as they grow.
 template <typename S>
-std::vector<int> neighbour_groups(const SpMat<S>& P, int width) {
-  const int n = static_cast<int>(P.rows());
-  const int* outer = P.outerIndexPtr();
-  const int* inner = P.innerIndexPtr();
+std::vector<int> neighbour_groups(const SpMat<S>& A, int width) {
+  const int n = static_cast<int>(A.rows());
+  const int* outer = A.outerIndexPtr();
+  const int* inner = A.innerIndexPtr();
   std::vector<int> order;
   order.reserve(static_cast<std::size_t>(n));
   std::vector<char> taken(static_cast<std::size_t>(n), 0);
@@ -73,7 +73,7 @@ std::vector<int> neighbour_groups(const SpMat<S>& P, int width) {
   return order;
 }
 
-// y[i] = sum_p P(i, p) x[p] for the rows i in `rows`, rows of x and y kLanes<S> wide, through
+// y[i] = sum_p A(i, p) x[p] for the rows i in `rows`, rows of x and y kLanes<S> wide, through
 // vectors of V. Inlined into each instruction-set variant below.
 template <typename S, typename V>
 [[gnu::always_inline]] inline void product_rows(const int* outer, const int* inner, const S* val, const int* rows,
@@ -235,17 +235,17 @@ detail::Vec<S> symmetric_eigenvalues(const SpMat<S>& A, const std::vector<int>& 
 // A^t (m x m, row-major) of a symmetric sparse matrix A, t >= 1. For the random walk
 // P = W^-1 B (B symmetric) pass A = W^-1/2 B W^-1/2: P^t = W^-1/2 A^t W^1/2.
 template <typename S>
-detail::RowMat<S> dense_power(const SpMat<S>& P, int t) {
+detail::RowMat<S> dense_power(const SpMat<S>& A, int t) {
   using namespace power_detail;
   constexpr int W = kLanes<S>;
-  const int m = static_cast<int>(P.rows());
+  const int m = static_cast<int>(A.rows());
   detail::RowMat<S> out(m, m);
-  SpMat<S> Pc = P;
-  Pc.makeCompressed();
-  const int* outer = Pc.outerIndexPtr();
-  const int* inner = Pc.innerIndexPtr();
-  const S* val = Pc.valuePtr();
-  const std::vector<int> order = neighbour_groups(Pc, W);
+  SpMat<S> Ac = A;
+  Ac.makeCompressed();
+  const int* outer = Ac.outerIndexPtr();
+  const int* inner = Ac.innerIndexPtr();
+  const S* val = Ac.valuePtr();
+  const std::vector<int> order = neighbour_groups(Ac, W);
   const int groups = (m + W - 1) / W;
 #pragma omp parallel
   {
@@ -280,7 +280,7 @@ detail::RowMat<S> dense_power(const SpMat<S>& P, int t) {
       std::size_t frontier = 0;  // rows[frontier..] were reached by the last step
       for (int s = 0; s < t; ++s) {
         // Row i of the next iterate can be nonzero only if a column of row i is reached;
-        // the operator's pattern is symmetric, so these are the neighbours of reached rows
+        // A's pattern is symmetric, so these are the neighbours of reached rows
         // (of those reached last, the others' neighbours being in already).
         const std::size_t before = rows.size();
         if (before < static_cast<std::size_t>(m))
