@@ -321,18 +321,22 @@ Phate<Scalar>& Phate<Scalar>::fit(const Eigen::Ref<const Matrix>& X) {
   std::vector<int> component;
   const int components = phate_detail::connected_components(Bsym, component);
   const double step_work = phate_detail::product_step_work(Bsym, component, components);
-  bool by_products = phate_detail::PowerRoute::products_first(step_work, p.t == -1 ? 0 : p.t);
   Vec w(m);
   for (Eigen::Index i = 0; i < m; ++i) w[i] = Bsym.row(i).sum();
   Vec wm12 = w.array().rsqrt();
   const SpMat A = wm12.asDiagonal() * Bsym * wm12.asDiagonal();
   Mat U;
   Vec lambda;
-  if (!by_products) {
-    U = Mat(A);
-    detail::symmetric_eigen<Scalar>(U, lambda, true);
-  } else if (p.t == -1) {
-    lambda = phate_detail::symmetric_eigenvalues<Scalar>(A, component, components);
+  // For t="auto" the eigenvalues first: one component at a time where the graph falls apart,
+  // else through a reduction kept for the eigenvectors, should P^t want them.
+  std::optional<detail::SymmetricEigen<Scalar>> eig;
+  if (p.t == -1) {
+    if (components > 1) {
+      lambda = phate_detail::symmetric_eigenvalues<Scalar>(A, component, components);
+    } else {
+      eig.emplace(Mat(A));
+      lambda = eig->values();
+    }
   }
   timer.lap("eigen");
 
@@ -347,13 +351,17 @@ Phate<Scalar>& Phate<Scalar>::fit(const Eigen::Ref<const Matrix>& X) {
   const int t = s->optimal_t;
   timer.lap("optimal_t");
 
-  if (by_products && !phate_detail::PowerRoute::products_still(step_work, t)) {
-    // A longer t than expected: redoing the decomposition with vectors is now the cheaper.
-    by_products = false;
-    U = Mat(A);
-    detail::symmetric_eigen<Scalar>(U, lambda, true);
+  const bool by_products = phate_detail::PowerRoute::products(step_work, t, p.t == -1);
+  if (!by_products) {
+    if (eig) {
+      U = eig->vectors(lambda);
+    } else {
+      U = Mat(A);
+      detail::symmetric_eigen<Scalar>(U, lambda, true);
+    }
     timer.lap("eigen");
   }
+  eig.reset();
   // The potential of P^t (row-major, as the fitted state keeps it); `to` may be P itself.
   auto potential = [&](const auto& P, Matrix& to) {
     if (p.gamma == 1) {

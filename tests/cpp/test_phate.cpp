@@ -186,11 +186,30 @@ TEST(PhateDiffusion, StepWorkAndRoute) {
   EXPECT_NEAR(dtwin::phate_detail::product_step_work(K, component, count),
               (40 * ring_nnz + 25 * path_nnz) / (65.0 * 65 * 65), 1e-15);
   using Route = dtwin::phate_detail::PowerRoute;
-  EXPECT_TRUE(Route::products_first(0.02, 0));    // t="auto": judged at t = 20
-  EXPECT_FALSE(Route::products_first(0.04, 0));
-  EXPECT_FALSE(Route::products_first(0.02, 40));  // a given t
-  EXPECT_TRUE(Route::products_still(0.02, 40));   // found after the eigenvalues: kept up to 1.0
-  EXPECT_FALSE(Route::products_still(0.02, 60));
+  EXPECT_TRUE(Route::products(0.02, 30, true));    // against the eigenvectors: up to 0.6
+  EXPECT_FALSE(Route::products(0.02, 31, true));
+  EXPECT_TRUE(Route::products(0.02, 60, false));   // against a whole decomposition: up to 1.2
+  EXPECT_FALSE(Route::products(0.02, 61, false));
+}
+
+// The two-step eigen-decomposition: values first, then vectors from the kept reduction.
+TEST(PhateDiffusion, SymmetricEigenInTwoSteps) {
+  for (int n : {1, 2, 57}) {
+    std::mt19937 rng(static_cast<unsigned>(n));
+    std::normal_distribution<double> g;
+    Eigen::MatrixXd M(n, n);
+    for (int i = 0; i < n; ++i)
+      for (int j = 0; j < n; ++j) M(i, j) = g(rng);
+    const Eigen::MatrixXd A = M + M.transpose();
+    dtwin::detail::SymmetricEigen<double> eig(A);
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(A);
+    EXPECT_LT((eig.values() - es.eigenvalues()).cwiseAbs().maxCoeff(), 1e-10) << n;
+    Eigen::VectorXd w;
+    const Eigen::MatrixXd V = eig.vectors(w);
+    EXPECT_LT((w - es.eigenvalues()).cwiseAbs().maxCoeff(), 1e-10) << n;
+    EXPECT_LT((V.transpose() * V - Eigen::MatrixXd::Identity(n, n)).cwiseAbs().maxCoeff(), 1e-10) << n;
+    EXPECT_LT((A * V - V * w.asDiagonal()).cwiseAbs().maxCoeff(), 1e-9) << n;
+  }
 }
 
 // The spectrum through the connected components is the spectrum of the whole.
@@ -206,27 +225,32 @@ TEST(PhateDiffusion, EigenvaluesByComponents) {
   EXPECT_LT((lambda - es.eigenvalues()).cwiseAbs().maxCoeff(), 1e-10);
 }
 
-// Both routes to P^t give the potential of the dense operator raised by plain matrix products:
-// a short t goes by sparse products, a long one through the eigen-decomposition.
+// Every route to P^t gives the potential of the dense operator raised by plain matrix products:
+// a short given t by sparse products, a long one through the whole eigen-decomposition, and
+// t="auto" on a denser kernel (knn 30) through the eigenvectors of the kept reduction.
 TEST(Phate, PotentialOfEitherRouteIsThatOfTheDenseOperator) {
   RowMat X = dtwin_test::swiss_roll(300, 0.3, 4);
   dtwin::detail::NeighborIndex<double> index(X.data(), 300, 3);
-  auto K = dtwin::phate_detail::symmetric_kernel(dtwin::phate_detail::affinity_rows<double>(index, X.data(), 300, 6, 40, 1e-4));
-  std::vector<int> component;
-  const int count = dtwin::phate_detail::connected_components(K, component);
-  const double work = dtwin::phate_detail::product_step_work(K, component, count);
-  const Eigen::MatrixXd P(dtwin::phate_detail::row_normalized<double>(K));
-  for (int t : {4, 40}) {
-    ASSERT_EQ(dtwin::phate_detail::PowerRoute::products_first(work, t), t == 4) << "work " << work;
+  for (auto [knn, t] : {std::pair{5, 4}, std::pair{5, 80}, std::pair{30, -1}}) {
+    auto K = dtwin::phate_detail::symmetric_kernel(
+        dtwin::phate_detail::affinity_rows<double>(index, X.data(), 300, knn + 1, 40, 1e-4));
+    std::vector<int> component;
+    const int count = dtwin::phate_detail::connected_components(K, component);
+    const double work = dtwin::phate_detail::product_step_work(K, component, count);
+    ASSERT_EQ(count, 1);  // one component: t="auto" keeps the reduction for the eigenvectors
     PhateParams p = seeded();
+    p.knn = knn;
     p.t = t;
     p.mds = "classic";
     Phate<double> ph(p);
     ph.fit(X);
+    const int used = ph.optimal_t();
+    ASSERT_EQ(dtwin::phate_detail::PowerRoute::products(work, used, t == -1), t == 4) << "work " << work;
+    const Eigen::MatrixXd P(dtwin::phate_detail::row_normalized<double>(K));
     Eigen::MatrixXd Pt = Eigen::MatrixXd::Identity(300, 300);
-    for (int s = 0; s < t; ++s) Pt = P * Pt;
+    for (int s = 0; s < used; ++s) Pt = P * Pt;
     const Eigen::MatrixXd expect = -(Pt.array().max(0.0) + 1e-7).log();
-    EXPECT_LT((ph.diff_potential() - expect).cwiseAbs().maxCoeff(), 1e-6) << "t " << t;
+    EXPECT_LT((ph.diff_potential() - expect).cwiseAbs().maxCoeff(), 1e-6) << "knn " << knn << " t " << used;
   }
 }
 

@@ -32,6 +32,17 @@ void dtrsm_(const char*, const char*, const char*, const char*, const int*, cons
             const double*, const int*, double*, const int*);
 void strsm_(const char*, const char*, const char*, const char*, const int*, const int*, const float*, const float*,
             const int*, float*, const int*);
+void ssytrd_(const char*, const int*, float*, const int*, float*, float*, float*, float*, const int*, int*);
+void dsytrd_(const char*, const int*, double*, const int*, double*, double*, double*, double*, const int*, int*);
+void ssterf_(const int*, float*, float*, int*);
+void dsterf_(const int*, double*, double*, int*);
+void sstedc_(const char*, const int*, float*, float*, float*, const int*, float*, const int*, int*, const int*, int*);
+void dstedc_(const char*, const int*, double*, double*, double*, const int*, double*, const int*, int*, const int*,
+             int*);
+void sormtr_(const char*, const char*, const char*, const int*, const int*, const float*, const int*, const float*,
+             float*, const int*, float*, const int*, int*);
+void dormtr_(const char*, const char*, const char*, const int*, const int*, const double*, const int*,
+             const double*, double*, const int*, double*, const int*, int*);
 void dpotrf_(const char*, const int*, double*, const int*, int*);
 void dpotri_(const char*, const int*, double*, const int*, int*);
 }
@@ -135,6 +146,113 @@ void symmetric_eigen(Mat<S>& A, Vec<S>& w, bool vectors) {
   if (vectors) A = es.eigenvectors();
 #endif
 }
+
+// A symmetric eigen-decomposition in two steps, for when whether the eigenvectors are wanted
+// depends on the eigenvalues: the reduction to tridiagonal form (LAPACK sytrd, most of the
+// eigenvalues' cost) is done once; values() come from it by sterf, vectors() later by stedc
+// and ormtr: together what syevd does, at the price of one sterf more.
+template <typename S>
+class SymmetricEigen {
+ public:
+  explicit SymmetricEigen(Mat<S> A) : A_(std::move(A)) {
+    const int n = static_cast<int>(A_.rows());
+    values_.resize(n);
+    if (n == 0) return;
+#ifdef DTWIN_HAVE_LAPACK
+    d_.resize(n);
+    e_.resize(std::max(n - 1, 1));
+    tau_.resize(std::max(n - 1, 1));
+    const char uplo = 'L';
+    int info = 0, lwork = -1;
+    S wq = 0;
+    auto trd = [&](S* work) {
+      if constexpr (std::is_same_v<S, double>)
+        dsytrd_(&uplo, &n, A_.data(), &n, d_.data(), e_.data(), tau_.data(), work, &lwork, &info);
+      else
+        ssytrd_(&uplo, &n, A_.data(), &n, d_.data(), e_.data(), tau_.data(), work, &lwork, &info);
+    };
+    trd(&wq);
+    lwork = std::max(static_cast<int>(wq), 1);
+    Vec<S> work(lwork);
+    trd(work.data());
+    check(info, "sytrd");
+    values_ = d_;
+    Vec<S> e = e_;
+    if constexpr (std::is_same_v<S, double>) dsterf_(&n, values_.data(), e.data(), &info);
+    else ssterf_(&n, values_.data(), e.data(), &info);
+    check(info, "sterf");
+#else
+    Eigen::SelfAdjointEigenSolver<Mat<S>> es(A_, Eigen::EigenvaluesOnly);
+    if (es.info() != Eigen::Success) throw RuntimeError("symmetric eigen-solver failed to converge");
+    values_ = es.eigenvalues();
+#endif
+  }
+
+  const Vec<S>& values() const { return values_; }  // ascending
+
+  // The eigenvectors (columns) and, in w, their eigenvalues (ascending; equal to values() to
+  // rounding). Call once: it consumes the reduction.
+  Mat<S> vectors(Vec<S>& w) {
+    const int n = static_cast<int>(A_.rows());
+    w.resize(n);
+    if (n == 0) return Mat<S>();
+#ifdef DTWIN_HAVE_LAPACK
+    Mat<S> Z(n, n);
+    w = d_;
+    Vec<S> e = e_;
+    const char compz = 'I', side = 'L', uplo = 'L', trans = 'N';
+    int info = 0, lwork = -1, liwork = -1, iwq = 0;
+    S wq = 0;
+    auto dc = [&](S* work, int* iwork) {
+      if constexpr (std::is_same_v<S, double>)
+        dstedc_(&compz, &n, w.data(), e.data(), Z.data(), &n, work, &lwork, iwork, &liwork, &info);
+      else
+        sstedc_(&compz, &n, w.data(), e.data(), Z.data(), &n, work, &lwork, iwork, &liwork, &info);
+    };
+    dc(&wq, &iwq);
+    lwork = std::max(static_cast<int>(wq), 1);
+    liwork = std::max(iwq, 1);
+    {
+      Vec<S> work(lwork);
+      Eigen::VectorXi iwork(liwork);
+      dc(work.data(), iwork.data());
+    }
+    check(info, "stedc");
+    auto mtr = [&](S* work) {
+      if constexpr (std::is_same_v<S, double>)
+        dormtr_(&side, &uplo, &trans, &n, &n, A_.data(), &n, tau_.data(), Z.data(), &n, work, &lwork, &info);
+      else
+        sormtr_(&side, &uplo, &trans, &n, &n, A_.data(), &n, tau_.data(), Z.data(), &n, work, &lwork, &info);
+    };
+    lwork = -1;
+    mtr(&wq);
+    lwork = std::max(static_cast<int>(wq), 1);
+    {
+      Vec<S> work(lwork);
+      mtr(work.data());
+    }
+    check(info, "ormtr");
+    A_.resize(0, 0);
+    return Z;
+#else
+    Eigen::SelfAdjointEigenSolver<Mat<S>> es(A_, Eigen::ComputeEigenvectors);
+    if (es.info() != Eigen::Success) throw RuntimeError("symmetric eigen-solver failed to converge");
+    w = es.eigenvalues();
+    A_.resize(0, 0);
+    return es.eigenvectors();
+#endif
+  }
+
+ private:
+  static void check(int info, const char* routine) {
+    if (info != 0)
+      throw RuntimeError(std::string("symmetric eigen-solver (LAPACK ") + routine + ") failed with info=" +
+                         std::to_string(info) + "; the operator may contain NaN or inf");
+  }
+
+  Mat<S> A_;  // the reflectors of the reduction (LAPACK) or the matrix itself
+  Vec<S> d_, e_, tau_, values_;
+};
 
 // Inverse and log-determinant of a symmetric positive definite matrix, in place (A becomes
 // A^-1, both triangles). False, with A undefined, when A is not positive definite.
