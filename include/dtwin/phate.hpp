@@ -373,10 +373,10 @@ Phate<Scalar>& Phate<Scalar>::fit(const Eigen::Ref<const Matrix>& X) {
       to = P.array().max(Scalar(0)).pow(c) / c;
     }
   };
+  const Vec wp12 = w.array().sqrt();
   Matrix pot;
   if (by_products) {
     pot = phate_detail::dense_power<Scalar>(A, t);  // A^t, then P^t = W^-1/2 A^t W^1/2
-    const Vec wp12 = w.array().sqrt();
     for (Eigen::Index i = 0; i < m; ++i) pot.row(i).array() *= wm12[i] * wp12.transpose().array();
     potential(pot, pot);
   } else {
@@ -405,7 +405,6 @@ Phate<Scalar>& Phate<Scalar>::fit(const Eigen::Ref<const Matrix>& X) {
       detail::gram<Scalar>(G, false, PtT);
       if (!neg.empty()) detail::gram<Scalar>(N, false, PtT, Scalar(-1), true);
     }
-    Vec wp12 = w.array().sqrt();
     PtT = wp12.asDiagonal() * PtT * wm12.asDiagonal();
     potential(Eigen::Map<const Matrix>(PtT.data(), m, m), pot);
   }

@@ -87,9 +87,7 @@ dtwin::phate_detail::SpMat<S> random_walk(int ring, int path, unsigned seed) {
   return A;
 }
 
-}  // namespace
-
-// The symmetric conjugate W^-1/2 K W^-1/2 of a random walk.
+// The symmetric conjugate W^-1/2 K W^-1/2 of such a random walk.
 template <typename S>
 dtwin::phate_detail::SpMat<S> conjugate_walk(int ring, int path) {
   auto K = random_walk<S>(ring, path, static_cast<unsigned>(ring));
@@ -98,6 +96,8 @@ dtwin::phate_detail::SpMat<S> conjugate_walk(int ring, int path) {
   dtwin::phate_detail::SpMat<S> A = wm12.asDiagonal() * K * wm12.asDiagonal();
   return A;
 }
+
+}  // namespace
 
 // A^t by sparse products, column group by column group, against dense matrix products: sizes
 // that leave a short last group, a second component, t = 1 and longer walks.
