@@ -74,7 +74,7 @@ std::vector<int> neighbour_groups(const SpMat<S>& A, int width) {
 }
 
 // y[i] = sum_p A(i, p) x[p] for the rows i in `rows`, rows of x and y kLanes<S> wide, through
-// vectors of V. Inlined into each instruction-set variant below.
+// vectors of V (V = S: scalars). Inlined into each instruction-set variant below.
 template <typename S, typename V>
 [[gnu::always_inline]] inline void product_rows(const int* outer, const int* inner, const S* val, const int* rows,
                                                 std::size_t n_rows, const S* x, S* y) {
@@ -131,14 +131,7 @@ void product_rows_any(const int* outer, const int* inner, const S* val, const in
   if (detail::simd::has_avx2()) product_rows_avx2<S>(outer, inner, val, rows, n_rows, x, y);
   else product_rows_sse2<S>(outer, inner, val, rows, n_rows, x, y);
 #else
-  constexpr int W = kLanes<S>;
-  for (std::size_t r = 0; r < n_rows; ++r) {
-    const int i = rows[r];
-    S acc[W] = {};
-    for (int p = outer[i]; p < outer[i + 1]; ++p)
-      for (int j = 0; j < W; ++j) acc[j] += val[p] * x[static_cast<std::size_t>(inner[p]) * W + j];
-    std::copy(acc, acc + W, y + static_cast<std::size_t>(i) * W);
-  }
+  product_rows<S, S>(outer, inner, val, rows, n_rows, x, y);  // scalars
 #endif
 }
 
