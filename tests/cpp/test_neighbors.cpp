@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
 #include <utility>
 #include <vector>
 
@@ -80,6 +83,89 @@ TEST(NeighborIndex, ScanMatchesBruteForce) {
   RowMat Q = dtwin_test::gaussian(100, 30, 10);
   check_against_brute_force(P, Q, 6, 1.0571, 1e-6);
 }
+
+// The scan's edges: fewer points than its 64 lanes, more neighbours wanted than lanes, a
+// point count that leaves a partial last round of lanes.
+TEST(NeighborIndex, ScanEdgesMatchBruteForce) {
+  check_against_brute_force(dtwin_test::gaussian(40, 25, 3), dtwin_test::gaussian(7, 25, 4), 6, 1.0571, 1e-6);
+  check_against_brute_force(dtwin_test::gaussian(300, 25, 5), dtwin_test::gaussian(9, 25, 6), 70, 1.0571, 1e-6);
+  check_against_brute_force(dtwin_test::gaussian(131, 25, 7), dtwin_test::gaussian(9, 25, 8), 1, 1.0, 1e-6);
+}
+
+// The scan in single precision against a sort of its own distances: the same neighbours in
+// the same order (ties by number), whether the points approach the query one after another
+// (a random walk, as generated trees are ordered) or come in any order, with duplicates.
+TEST(NeighborIndex, ScanSelectsExactlyInSinglePrecision) {
+  using F = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const Eigen::Index n = 700, d = 32;
+  F walk(n, d), noise = dtwin_test::gaussian(n, d, 11).cast<float>();
+  walk.row(0) = noise.row(0);
+  for (Eigen::Index i = 1; i < n; ++i) walk.row(i) = walk.row(i - 1) + 0.1f * noise.row(i);
+  for (Eigen::Index i = 0; i < 40; ++i) noise.row(n - 1 - i) = noise.row(i);  // duplicates
+  for (const F* P : {&walk, &noise}) {
+    NeighborIndex<float> index(P->data(), n, d);
+    std::vector<std::vector<int>> nbr;
+    std::vector<std::vector<float>> dist;
+    const double factor = 1.0571;
+    index.within_kth(P->data(), n, 6, factor, nbr, dist);
+    // The scan's own squared distances, |p|^2 + |q|^2 - 2 p.q, computed as it does (p.q by the
+    // same GEMM call on the same blocks of 256 queries), so that ties and near-ties are its own.
+    Eigen::Map<const Eigen::MatrixXf> cols(P->data(), d, n);
+    std::vector<float> norms(n);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      float s = 0;
+      for (Eigen::Index k = 0; k < d; ++k) s += (*P)(i, k) * (*P)(i, k);
+      norms[i] = s;
+    }
+    Eigen::MatrixXf G, Q;
+    for (Eigen::Index q = 0; q < n; ++q) {
+      if (q % 256 == 0) {
+        Q = cols.middleCols(q, std::min<Eigen::Index>(256, n - q));
+        dtwin::detail::gemm<float>(cols, true, Q, false, G);
+      }
+      const float qn = Q.col(q % 256).squaredNorm();
+      std::vector<std::pair<float, int>> all;
+      for (Eigen::Index i = 0; i < n; ++i)
+        all.emplace_back(std::max(0.0f, norms[i] + qn - 2 * G(i, q % 256)), static_cast<int>(i));
+      std::sort(all.begin(), all.end());
+      const float r2 = all[5].first * static_cast<float>(factor * factor);
+      std::size_t within = 6;
+      while (within < all.size() && all[within].first <= r2) ++within;
+      ASSERT_EQ(nbr[q].size(), within) << "query " << q;
+      for (std::size_t j = 0; j < within; ++j) {
+        EXPECT_EQ(nbr[q][j], all[j].second) << "query " << q << " rank " << j;
+        EXPECT_EQ(dist[q][j], std::sqrt(all[j].first));
+      }
+    }
+  }
+}
+
+#ifdef DTWIN_SIMD_X86
+// The scan's distance pass gives the same bits with AVX2 as with SSE2.
+TEST(NeighborIndex, ScanVariantsGiveTheSameBits) {
+  if (!dtwin::detail::simd::has_avx2()) GTEST_SKIP() << "no AVX2 here";
+  namespace sd = dtwin::detail::scan_detail;
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> u(-1, 1);
+  for (std::size_t n : {5, 64, 200, 1000}) {
+    std::vector<float> norms(n), g(n);
+    for (std::size_t i = 0; i < n; ++i) { norms[i] = 1 + u(rng); g[i] = u(rng); }
+    g[0] = 1.2f;  // a negative difference, clamped to 0
+    std::vector<float> a = g, b = g;
+    float ma[sd::kLanes], mb[sd::kLanes];
+    sd::distances_sse2<float>(norms.data(), 0.7f, a.data(), n, ma);
+    sd::distances_avx2<float>(norms.data(), 0.7f, b.data(), n, mb);
+    EXPECT_EQ(std::memcmp(a.data(), b.data(), n * sizeof(float)), 0) << n;
+    EXPECT_EQ(std::memcmp(ma, mb, sizeof(ma)), 0) << n;
+    for (std::size_t i = 0; i < n; ++i) EXPECT_EQ(a[i], std::max(0.0f, norms[i] + 0.7f - 2 * g[i])) << i;
+    for (std::size_t l = 0; l < sd::kLanes; ++l) {
+      float m = std::numeric_limits<float>::infinity();
+      for (std::size_t i = l; i < n; i += sd::kLanes) m = std::min(m, a[i]);
+      EXPECT_EQ(ma[l], m) << "lane " << l;
+    }
+  }
+}
+#endif
 
 // Duplicated points: every copy within the radius is returned, whatever the tree visits first.
 TEST(NeighborIndex, DuplicatesAllWithinTheRadius) {
