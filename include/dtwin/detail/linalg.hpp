@@ -12,6 +12,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "dtwin/detail/tridiagonal.hpp"
 #include "dtwin/error.hpp"
 
 #ifdef DTWIN_HAVE_LAPACK
@@ -149,8 +150,9 @@ void symmetric_eigen(Mat<S>& A, Vec<S>& w, bool vectors) {
 
 // A symmetric eigen-decomposition in two steps, for when whether the eigenvectors are wanted
 // depends on the eigenvalues: the reduction to tridiagonal form (LAPACK sytrd, most of the
-// eigenvalues' cost) is done once; values() come from it by sterf, vectors() later by stedc
-// and ormtr: together what syevd does, at the price of one sterf more.
+// eigenvalues' cost) is done once; values() come from it (by bisection in single precision,
+// tridiagonal.hpp; by sterf in double), vectors() later by stedc and ormtr: together what
+// syevd does, at the price of the values computed once more.
 template <typename S>
 class SymmetricEigen {
  public:
@@ -176,11 +178,14 @@ class SymmetricEigen {
     Vec<S> work(lwork);
     trd(work.data());
     check(info, "sytrd");
-    values_ = d_;
-    Vec<S> e = e_;
-    if constexpr (std::is_same_v<S, double>) dsterf_(&n, values_.data(), e.data(), &info);
-    else ssterf_(&n, values_.data(), e.data(), &info);
-    check(info, "sterf");
+    if constexpr (std::is_same_v<S, double>) {
+      values_ = d_;
+      Vec<S> e = e_;
+      dsterf_(&n, values_.data(), e.data(), &info);
+      check(info, "sterf");
+    } else {
+      tridiagonal_eigenvalues<S>(d_.data(), e_.data(), n, values_.data());
+    }
 #else
     Eigen::SelfAdjointEigenSolver<Mat<S>> es(A_, Eigen::EigenvaluesOnly);
     if (es.info() != Eigen::Success) throw RuntimeError("symmetric eigen-solver failed to converge");

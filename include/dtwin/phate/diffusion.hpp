@@ -200,11 +200,7 @@ template <typename S>
 detail::Vec<S> symmetric_eigenvalues(const SpMat<S>& A, const std::vector<int>& component, int count) {
   const Eigen::Index m = A.rows();
   detail::Vec<S> values(m);
-  if (count == 1) {
-    detail::Mat<S> D = detail::Mat<S>(A);
-    detail::symmetric_eigen<S>(D, values, false);
-    return values;
-  }
+  if (count == 1) return detail::SymmetricEigen<S>(detail::Mat<S>(A)).values();
   std::vector<std::vector<int>> members(static_cast<std::size_t>(count));
   for (Eigen::Index i = 0; i < m; ++i) members[component[i]].push_back(static_cast<int>(i));
   std::vector<int> local(static_cast<std::size_t>(m));  // a row's position within its component
@@ -212,14 +208,12 @@ detail::Vec<S> symmetric_eigenvalues(const SpMat<S>& A, const std::vector<int>& 
     for (std::size_t k = 0; k < rows.size(); ++k) local[rows[k]] = static_cast<int>(k);
   Eigen::Index filled = 0;
   detail::Mat<S> D;
-  detail::Vec<S> w;
   for (const auto& rows : members) {
     const auto size = static_cast<Eigen::Index>(rows.size());
     D.setZero(size, size);
     for (Eigen::Index k = 0; k < size; ++k)
       for (typename SpMat<S>::InnerIterator it(A, rows[k]); it; ++it) D(k, local[it.col()]) = it.value();
-    detail::symmetric_eigen<S>(D, w, false);
-    values.segment(filled, size) = w;
+    values.segment(filled, size) = detail::SymmetricEigen<S>(D).values();
     filled += size;
   }
   return values;
