@@ -31,6 +31,7 @@
 #include "dtwin/phate/kernel.hpp"
 #include "dtwin/phate/landmarks.hpp"
 #include "dtwin/phate/mds.hpp"
+#include "dtwin/phate/potential.hpp"
 
 namespace dtwin {
 
@@ -365,7 +366,7 @@ Phate<Scalar>& Phate<Scalar>::fit(const Eigen::Ref<const Matrix>& X) {
   // The potential of P^t (row-major, as the fitted state keeps it); `to` may be P itself.
   auto potential = [&](const auto& P, Matrix& to) {
     if (p.gamma == 1) {
-      to = -(P.array().max(Scalar(0)) + Scalar(1e-7)).log();
+      phate_detail::log_potential<Scalar>(P, to);
     } else if (p.gamma == -1) {
       to = P;
     } else {

@@ -176,6 +176,39 @@ TEST(PhateMds, GuttmanVariantsGiveTheSameBits) {
 }
 #endif
 
+// The log potential -log(max(p, 0) + 1e-7) of single precision, against the logarithm in double
+// of the same float sum: within one unit in the last place, for negative, zero, tiny, unit and
+// large entries, a length that leaves a scalar tail, written in place or to another matrix.
+TEST(PhatePotential, LogPotentialWithinAnUlp) {
+  using M = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  M P(37, 29);
+  std::mt19937 rng(4);
+  for (Eigen::Index i = 0; i < P.size(); ++i)
+    P.data()[i] = std::exp(std::uniform_real_distribution<float>(-40, 3)(rng)) * (i % 7 == 0 ? -1.0f : 1.0f);
+  const float special[] = {0.0f, -0.0f, 1.0f, 1e-7f, 1e-30f, 0.70710677f, 0.7071067f, 3e38f};
+  for (int k = 0; k < 8; ++k) P.data()[k] = special[k];
+  M to;
+  dtwin::phate_detail::log_potential<float>(P, to);
+  M in_place = P;
+  dtwin::phate_detail::log_potential<float>(in_place, in_place);
+  EXPECT_EQ(std::memcmp(to.data(), in_place.data(), sizeof(float) * P.size()), 0);
+  for (Eigen::Index i = 0; i < P.size(); ++i) {
+    const float sum = std::max(P.data()[i], 0.0f) + 1e-7f;
+    const double ref = -std::log(static_cast<double>(sum));
+    const float r = static_cast<float>(ref);
+    const double ulp = std::nextafter(std::abs(r), INFINITY) - std::abs(r);
+    EXPECT_LE(std::abs(to.data()[i] - ref), ulp) << "entry " << P.data()[i];
+  }
+#ifdef DTWIN_SIMD_X86
+  if (!dtwin::detail::simd::has_avx2()) return;
+  namespace pd = dtwin::phate_detail::potential_detail;
+  std::vector<float> a(P.data(), P.data() + P.size()), b = a;
+  pd::neg_log_offset_sse2(a.data(), a.size());
+  pd::neg_log_offset_avx2(b.data(), b.size());
+  EXPECT_EQ(std::memcmp(a.data(), b.data(), sizeof(float) * a.size()), 0);
+#endif
+}
+
 // A step's work counts each component's nonzeros times its size; the route follows it.
 TEST(PhateDiffusion, StepWorkAndRoute) {
   auto K = random_walk<double>(40, 25, 8);
