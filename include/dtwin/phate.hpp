@@ -315,7 +315,7 @@ Phate<Scalar>& Phate<Scalar>::fit(const Eigen::Ref<const Matrix>& X) {
     transitions = phate_detail::row_normalized<Scalar>(KC);
     timer.lap("landmarks");
   }
-  // Two routes to P^t (diffusion.hpp, PowerRoute): t sparse products, or the
+  // Two routes to P^t (diffusion.hpp, PowerRoute): sparse products (and squarings), or the
   // eigen-decomposition of the symmetric conjugate A = W^-1/2 B W^-1/2.
   const SpMat& Bsym = use_landmarks ? B : K;
   const Eigen::Index m = Bsym.rows();
@@ -377,7 +377,10 @@ Phate<Scalar>& Phate<Scalar>::fit(const Eigen::Ref<const Matrix>& X) {
   const Vec wp12 = w.array().sqrt();
   Matrix pot;
   if (by_products) {
-    pot = phate_detail::dense_power<Scalar>(A, t);  // A^t, then P^t = W^-1/2 A^t W^1/2
+    // A^t as (A^s)^(2^k), t = s 2^k, then P^t = W^-1/2 A^t W^1/2.
+    const int k = phate_detail::PowerRoute::squarings(step_work, t);
+    pot = phate_detail::dense_power<Scalar>(A, t >> k);
+    for (int q = 0; q < k; ++q) phate_detail::square_symmetric<Scalar>(pot);
     for (Eigen::Index i = 0; i < m; ++i) pot.row(i).array() *= wm12[i] * wp12.transpose().array();
     potential(pot, pot);
   } else {

@@ -121,6 +121,30 @@ TEST(PhateDiffusion, PowerMatchesDenseProducts) {
   }
 }
 
+// A^t as (A^s)^(2^k): sparse products, then squarings of the dense symmetric power, against
+// dense products; in single precision the error stays relative (every sum has nonnegative
+// terms) down to the entries the squaring drops (below 1e-18 before a squaring).
+TEST(PhateDiffusion, SquaredPowerMatchesDenseProducts) {
+  for (int ring : {5, 70, 301}) {
+    auto A = conjugate_walk<double>(ring, 9);
+    const Eigen::MatrixXd Ad(A);
+    for (int k : {1, 2, 3}) {
+      const int t = 3 << k;
+      Eigen::MatrixXd expect = Eigen::MatrixXd::Identity(Ad.rows(), Ad.cols());
+      for (int s = 0; s < t; ++s) expect = Ad * expect;
+      auto got = dtwin::phate_detail::dense_power<double>(A, t >> k);
+      for (int q = 0; q < k; ++q) dtwin::phate_detail::square_symmetric<double>(got);
+      EXPECT_LT((got - expect).cwiseAbs().maxCoeff(), 1e-13) << "ring " << ring << " t " << t;
+      auto gotf = dtwin::phate_detail::dense_power<float>(conjugate_walk<float>(ring, 9), t >> k);
+      for (int q = 0; q < k; ++q) dtwin::phate_detail::square_symmetric<float>(gotf);
+      const Eigen::MatrixXd g = gotf.cast<double>();
+      EXPECT_LT(((g - expect).array().abs() / expect.array().max(1e-15)).maxCoeff(), 1e-4)
+          << "float, ring " << ring << " t " << t;
+      EXPECT_EQ(got.block(0, ring, ring, 9).cwiseAbs().maxCoeff(), 0.0);
+    }
+  }
+}
+
 #if defined(DTWIN_SIMD_X86)
 // The AVX2 and SSE2 variants of the product give the same bits (no FMA, same order), so a
 // result does not depend on the machine it was computed on.
@@ -223,6 +247,14 @@ TEST(PhateDiffusion, StepWorkAndRoute) {
   EXPECT_FALSE(Route::products(0.02, 31, true));
   EXPECT_TRUE(Route::products(0.02, 60, false));   // against a whole decomposition: up to 1.2
   EXPECT_FALSE(Route::products(0.02, 61, false));
+  // Squarings where t = s 2^k and they cost less than the steps they save: 2,000 landmarks of
+  // the swiss roll at 100,000 samples (t = 52) take 13 steps and two squarings.
+  EXPECT_EQ(Route::squarings(0.0211, 52), 2);
+  EXPECT_TRUE(Route::products(0.0211, 52, true));
+  EXPECT_EQ(Route::squarings(0.0211, 51), 0);       // odd t: none
+  EXPECT_EQ(Route::squarings(0.001, 64), 0);        // cheap steps: none
+  EXPECT_EQ(Route::squarings(0.02, 32), 2);         // 8 steps and two squarings: 0.46
+  EXPECT_TRUE(Route::products(0.02, 32, true));
 }
 
 // The two-step eigen-decomposition: values first, then vectors from the kept reduction.
@@ -259,12 +291,15 @@ TEST(PhateDiffusion, EigenvaluesByComponents) {
 }
 
 // Every route to P^t gives the potential of the dense operator raised by plain matrix products:
-// a short given t by sparse products, a long one through the whole eigen-decomposition, and
-// t="auto" on a denser kernel (knn 30) through the eigenvectors of the kept reduction.
+// a short given t by sparse products, t = 80 = 10 x 2^3 by ten products and three squarings, a
+// long odd one through the whole eigen-decomposition, and t="auto" on a denser kernel (knn 30)
+// through the eigenvectors of the kept reduction.
 TEST(Phate, PotentialOfEitherRouteIsThatOfTheDenseOperator) {
   RowMat X = dtwin_test::swiss_roll(300, 0.3, 4);
   dtwin::detail::NeighborIndex<double> index(X.data(), 300, 3);
-  for (auto [knn, t] : {std::pair{5, 4}, std::pair{5, 80}, std::pair{30, -1}}) {
+  struct Case { int knn, t; bool products; int squarings; };
+  for (auto [knn, t, products, squarings] : {Case{5, 4, true, 0}, Case{5, 80, true, 3}, Case{5, 81, false, 0},
+                                             Case{30, -1, false, 0}}) {
     auto K = dtwin::phate_detail::symmetric_kernel(
         dtwin::phate_detail::affinity_rows<double>(index, X.data(), 300, knn + 1, 40, 1e-4));
     std::vector<int> component;
@@ -278,7 +313,9 @@ TEST(Phate, PotentialOfEitherRouteIsThatOfTheDenseOperator) {
     Phate<double> ph(p);
     ph.fit(X);
     const int used = ph.optimal_t();
-    ASSERT_EQ(dtwin::phate_detail::PowerRoute::products(work, used, t == -1), t == 4) << "work " << work;
+    using Route = dtwin::phate_detail::PowerRoute;
+    ASSERT_EQ(Route::products(work, used, t == -1), products) << "work " << work << " t " << used;
+    if (products) ASSERT_EQ(Route::squarings(work, used), squarings) << "work " << work << " t " << used;
     const Eigen::MatrixXd P(dtwin::phate_detail::row_normalized<double>(K));
     Eigen::MatrixXd Pt = Eigen::MatrixXd::Identity(300, 300);
     for (int s = 0; s < used; ++s) Pt = P * Pt;

@@ -179,19 +179,46 @@ double product_step_work(const SpMat<S>& A, const std::vector<int>& component, i
   return work / (m * m * m);
 }
 
-// Whether P^t goes by t sparse products rather than through eigenvectors, for `step_work`
-// from product_step_work. The products cost t times a step's work; against them stand the
-// eigenvectors alone when the eigenvalues are known already (t="auto" needs them, and
-// detail::SymmetricEigen keeps their reduction), or the whole decomposition when t was given.
-// The limits are measured (docs/phate.md): at 1,000 samples the products cost about 35 ms a
-// unit of work and the eigenvectors 35-40 ms, at 2,000 landmarks 0.42 s and 0.2 s.
+// Whether P^t goes by sparse products rather than through eigenvectors, for `step_work`
+// from product_step_work. The products cost t times a step's work, or, where t = s 2^k,
+// s steps and k squarings of the dense symmetric power (square_symmetric: a rank-m update
+// through BLAS, about kSquaring units); against them stand the eigenvectors alone when the
+// eigenvalues are known already (t="auto" needs them, and detail::SymmetricEigen keeps their
+// reduction), or the whole decomposition when t was given. The limits are measured
+// (docs/phate.md): at 1,000 samples the products cost about 35 ms a unit of work and the
+// eigenvectors 35-40 ms, at 2,000 landmarks 0.42 s and 0.2 s; a squaring of 2,000 x 2,000
+// 60-65 ms.
 struct PowerRoute {
   static constexpr double kAgainstVectors = 0.6;
   static constexpr double kAgainstDecomposition = 1.2;
+  static constexpr double kSquaring = 0.15;
+  // The number of squarings k (2^k dividing t) that makes the products cheapest.
+  static int squarings(double step_work, int t) {
+    int best = 0;
+    for (int k = 1; k < 30 && t % (1 << k) == 0; ++k)
+      if (cost(step_work, t, k) < cost(step_work, t, best)) best = k;
+    return best;
+  }
+  static double cost(double step_work, int t, int k) { return step_work * (t >> k) + k * kSquaring; }
   static bool products(double step_work, int t, bool values_known) {
-    return step_work * t <= (values_known ? kAgainstVectors : kAgainstDecomposition);
+    return cost(step_work, t, squarings(step_work, t)) <= (values_known ? kAgainstVectors : kAgainstDecomposition);
   }
 };
+
+// M <- M^2 for a symmetric M with nonnegative entries (a power of A, row-major), by one rank-m
+// update: every sum has nonnegative terms, so the small entries keep their relative precision,
+// as they do through the sparse products. Entries below 1e-18 are dropped first: their share
+// of any entry of the square is below m * 1e-18, far under the log potential's 1e-7 offset,
+// and products of them would be subnormal numbers, slow on many x86 cores.
+template <typename S>
+void square_symmetric(detail::RowMat<S>& M) {
+  const Eigen::Index m = M.rows();
+  M = (M.array() < S(1e-18)).select(S(0), M);
+  detail::Mat<S> Q;
+  detail::gram<S>(Eigen::Map<const detail::Mat<S>>(M.data(), m, m), true, Q);
+  // Q is symmetric: its column-major storage read row by row is Q itself.
+  M = Eigen::Map<const detail::RowMat<S>>(Q.data(), m, m);
+}
 
 // Eigenvalues of a sparse symmetric matrix, in no particular order: one dense decomposition
 // per connected component of its graph (connected_components). Separate clusters (blobs)
