@@ -225,9 +225,9 @@ void square_symmetric(detail::RowMat<S>& M) {
 // give a block-diagonal operator, and ten blocks of 100 cost a hundredth of one of 1,000.
 template <typename S>
 detail::Vec<S> symmetric_eigenvalues(const SpMat<S>& A, const std::vector<int>& component, int count) {
+  if (count == 1) return detail::SymmetricEigen<S>(detail::Mat<S>(A)).values();
   const Eigen::Index m = A.rows();
   detail::Vec<S> values(m);
-  if (count == 1) return detail::SymmetricEigen<S>(detail::Mat<S>(A)).values();
   std::vector<std::vector<int>> members(static_cast<std::size_t>(count));
   for (Eigen::Index i = 0; i < m; ++i) members[component[i]].push_back(static_cast<int>(i));
   std::vector<int> local(static_cast<std::size_t>(m));  // a row's position within its component
