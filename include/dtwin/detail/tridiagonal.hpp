@@ -202,7 +202,7 @@ void tridiagonal_eigenvalues(const S* d, const S* e, int n, S* w) {
       while (cell + 1 < cells && below[cell + 1] <= static_cast<S>(kk)) ++cell;
       k[l] = static_cast<S>(kk);
       lo[l] = grid[cell];
-      hi[l] = cell + 1 < cells ? grid[cell + 1] : gu;
+      hi[l] = grid[cell + 1];
     }
     td::bisect_any<S>(d, e2.data(), n, pivmin, k, lo, hi, steps);
     for (int l = 0; l < W && k0 + l < n; ++l) w[k0 + l] = lo[l];
