@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <dtwin/detail/linalg.hpp>  // LAPACK's dsterf, the reference below
 #include <dtwin/detail/tridiagonal.hpp>
 
 #include <algorithm>
@@ -8,10 +9,6 @@
 #include <limits>
 #include <random>
 #include <vector>
-
-#ifdef DTWIN_HAVE_LAPACK
-extern "C" void dsterf_(const int*, double*, double*, int*);
-#endif
 
 using dtwin::detail::tridiagonal_eigenvalues;
 

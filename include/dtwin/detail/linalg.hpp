@@ -35,7 +35,6 @@ void strsm_(const char*, const char*, const char*, const char*, const int*, cons
             const int*, float*, const int*);
 void ssytrd_(const char*, const int*, float*, const int*, float*, float*, float*, float*, const int*, int*);
 void dsytrd_(const char*, const int*, double*, const int*, double*, double*, double*, double*, const int*, int*);
-void ssterf_(const int*, float*, float*, int*);
 void dsterf_(const int*, double*, double*, int*);
 void sstedc_(const char*, const int*, float*, float*, float*, const int*, float*, const int*, int*, const int*, int*);
 void dstedc_(const char*, const int*, double*, double*, double*, const int*, double*, const int*, int*, const int*,
